@@ -1,0 +1,193 @@
+//! `annals capture`: fetch once, archive each exchange as response (or revisit) + request +
+//! metadata records sharing one `WARC-Date`.
+
+use annals_capture::{Exchange, Fetch, Fetcher};
+use annals_warc::{RecordBuilder, WarcDate, WarcReader, digest, writer};
+
+use crate::prepare::{Prepared, prepare};
+use crate::{Archive, ArchiveError};
+
+/// What one capture stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaptureReport {
+    /// The URL asked for.
+    pub url: String,
+    /// One line per exchange: URL, status, and whether it was stored whole or as a revisit.
+    pub exchanges: Vec<ExchangeReport>,
+    /// The error that ended the fetch, if any (exchanges before it are archived).
+    pub error: Option<String>,
+}
+
+/// One archived exchange.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExchangeReport {
+    /// URL of the request.
+    pub url: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `response` or `revisit`.
+    pub stored_as: String,
+    /// Payload digest.
+    pub digest: String,
+    /// Body bytes stored.
+    pub bytes: u64,
+    /// `length`, `time`, … when the body was cut.
+    pub truncated: Option<String>,
+}
+
+fn id() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
+fn build_prepared(records: Vec<Vec<u8>>, level: u32) -> Vec<Prepared> {
+    let mut reads = Vec::new();
+    for r in &records {
+        let member = writer::gzip_member(r, level);
+        if let Some(Ok(read)) = WarcReader::new(&member[..]).keep_source_bytes(true).next() {
+            reads.push(read);
+        }
+    }
+    (0..reads.len())
+        .map(|i| prepare(&reads[i], reads.get(i + 1).map(|n| &n.record), level))
+        .collect()
+}
+
+impl Archive {
+    /// Fetches `url` with `fetcher` and archives every exchange. An unchanged payload (same
+    /// URL, same payload digest as an archived response) becomes a 1.1 identical-payload-digest
+    /// revisit that keeps the new HTTP headers.
+    pub async fn capture(
+        &mut self,
+        url: &str,
+        fetcher: &Fetcher,
+    ) -> Result<CaptureReport, ArchiveError> {
+        let (fetch, error) = match fetcher.fetch(url).await {
+            Ok(f) => (f, None),
+            Err(e) => {
+                let msg = e.to_string();
+                match e.into_partial() {
+                    Some(partial) if !partial.hops.is_empty() => (partial, Some(msg)),
+                    _ => return Err(ArchiveError::Invalid(msg)),
+                }
+            }
+        };
+        self.archive_fetch(url, &fetch, error).await
+    }
+
+    async fn archive_fetch(
+        &mut self,
+        url: &str,
+        fetch: &Fetch,
+        error: Option<String>,
+    ) -> Result<CaptureReport, ArchiveError> {
+        let mut exchanges = Vec::new();
+        let n = fetch.hops.len();
+        for (i, ex) in fetch.hops.iter().enumerate() {
+            let payload_digest = digest::sha1_base32(ex.payload_bytes());
+            let original = if ex.truncated.is_none() {
+                self.store.original_for(&ex.url, &payload_digest).await?
+            } else {
+                None
+            };
+            let original = original.filter(|o| o.url.as_deref() == Some(ex.url.as_str()));
+            let records = exchange_records(
+                ex,
+                &payload_digest,
+                original.as_ref(),
+                i,
+                n,
+                &fetch.redirect_chain,
+            );
+            let stored_as = if original.is_some() {
+                "revisit"
+            } else {
+                "response"
+            };
+            let prepared = build_prepared(records, self.options.gzip_level);
+            self.append(prepared).await?;
+            exchanges.push(ExchangeReport {
+                url: ex.url.clone(),
+                status: ex.status,
+                stored_as: stored_as.into(),
+                digest: payload_digest,
+                bytes: ex.payload_bytes().len() as u64,
+                truncated: ex.truncated.map(|t| t.as_warc().to_string()),
+            });
+        }
+        Ok(CaptureReport {
+            url: url.to_string(),
+            exchanges,
+            error,
+        })
+    }
+}
+
+/// The WARC records of one exchange: response or revisit, then request, then metadata.
+fn exchange_records(
+    ex: &Exchange,
+    payload_digest: &str,
+    original: Option<&annals_model::Capture>,
+    hop: usize,
+    hops: usize,
+    chain: &[String],
+) -> Vec<Vec<u8>> {
+    let d = ex.started_at;
+    let date = WarcDate::from_unix(d.unix_timestamp(), d.nanosecond() / 1000 * 1000);
+    let (resp_id, req_id, meta_id) = (id(), id(), id());
+    let mut resp = match original {
+        Some(o) => RecordBuilder::new("revisit", &resp_id, &date)
+            .target_uri(&ex.url)
+            .field("WARC-Profile", writer::PROFILE_IDENTICAL_PAYLOAD)
+            .field("WARC-Refers-To", &o.record_id)
+            .field(
+                "WARC-Refers-To-Target-URI",
+                o.url.as_deref().unwrap_or(&ex.url),
+            )
+            .field("WARC-Refers-To-Date", &o.date)
+            .field("WARC-Truncated", "length"),
+        None => RecordBuilder::new("response", &resp_id, &date).target_uri(&ex.url),
+    };
+    if let Some(ip) = ex.remote_ip {
+        resp = resp.field("WARC-IP-Address", &ip.to_string());
+    }
+    resp = resp
+        .content_type(writer::HTTP_RESPONSE)
+        .field("WARC-Payload-Digest", payload_digest);
+    if original.is_none() {
+        if let Some(t) = ex.truncated {
+            resp = resp.field("WARC-Truncated", t.as_warc());
+        }
+    }
+    if ex.protocol != "http/1.1" {
+        resp = resp.field("WARC-Protocol", &ex.protocol);
+    }
+    let resp = match original {
+        Some(_) => resp.build(ex.response_head()),
+        None => resp.build(&ex.response),
+    };
+    let req = RecordBuilder::new("request", &req_id, &date)
+        .target_uri(&ex.url)
+        .field("WARC-Concurrent-To", &format!("<{resp_id}>"))
+        .content_type(writer::HTTP_REQUEST)
+        .build(&ex.request);
+    let duration = ex.duration.as_millis().to_string();
+    let hop_text = format!("{} of {hops}", hop + 1);
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("fetchDurationMs", &duration),
+        ("hop", &hop_text),
+        ("protocol", &ex.protocol),
+    ];
+    if hop > 0 {
+        fields.push(("via", &chain[hop - 1]));
+    }
+    if let Some(loc) = &ex.location {
+        fields.push(("redirectTo", loc));
+    }
+    let meta = RecordBuilder::new("metadata", &meta_id, &date)
+        .target_uri(&ex.url)
+        .field("WARC-Refers-To", &format!("<{resp_id}>"))
+        .field("WARC-Concurrent-To", &format!("<{resp_id}>"))
+        .content_type("application/warc-fields")
+        .build(&writer::warc_fields(&fields));
+    vec![resp, req, meta]
+}

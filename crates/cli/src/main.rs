@@ -1,0 +1,389 @@
+//! `annals`: the command-line program. Parses arguments, opens the data directory, dispatches.
+//! Errors are printed as one line, `annals: error: …`, with exit status 1 (usage errors: 2).
+
+mod args;
+mod bench;
+
+use std::io::{self, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use annals_archive::{Archive, ArchiveError, ArchiveOptions, parse_time, record_line};
+use annals_capture::{FetchOptions, Fetcher};
+use annals_store::{CaptureFilter, CaptureOrder};
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use args::{Cli, Command, Export};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = if cli.quiet { "warn" } else { "info" };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ANNALS_LOG")
+                .unwrap_or_else(|_| filter.into()),
+        )
+        .with_writer(io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("annals: error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if err.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let msg: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+            eprintln!("annals: error: {}", msg.join(": ").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--data`, else `$XDG_DATA_HOME/annals`, else `~/.local/share/annals`.
+fn data_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(d) = &cli.data {
+        return Ok(d.clone());
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("annals"));
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => Ok(PathBuf::from(h).join(".local/share/annals")),
+        None => bail!("no data directory: pass --data DIR or set ANNALS_DATA"),
+    }
+}
+
+/// Opens the archive; creates it first when `create` and the directory is new or empty.
+async fn open(cli: &Cli, create: bool) -> Result<Archive> {
+    let dir = data_dir(cli)?;
+    let fresh = !dir.exists()
+        || dir
+            .read_dir()
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+    if create && fresh {
+        let a = Archive::init(&dir, ArchiveOptions::default()).await?;
+        if !cli.quiet {
+            eprintln!("annals: created data directory {}", dir.display());
+        }
+        return Ok(a);
+    }
+    Ok(Archive::open(&dir, ArchiveOptions::default()).await?)
+}
+
+fn bar(cli: &Cli, total: u64, what: &str) -> ProgressBar {
+    if cli.quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>> {
+    match text {
+        None => Ok(None),
+        Some(t) => match parse_time(t) {
+            Some(d) => Ok(Some(d.unix)),
+            None => bail!(
+                "{what} {t:?} is not a time: use 20240101T1200, 20240101120000, 2024-01-01 or 2024-01-01T12:00:00Z"
+            ),
+        },
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let stdout = io::stdout();
+    match &cli.command {
+        Command::Init => {
+            let dir = data_dir(&cli)?;
+            let a = Archive::init(&dir, ArchiveOptions::default()).await?;
+            println!("annals data directory ready at {}", a.root().display());
+        }
+        Command::Import { files, json } => {
+            let mut archive = open(&cli, true).await?;
+            let mut failed = 0;
+            for f in files {
+                let total = std::fs::metadata(f)
+                    .with_context(|| format!("{}", f.display()))?
+                    .len();
+                let pb = bar(
+                    &cli,
+                    total,
+                    &f.file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                );
+                let progress = |done: u64, _total: u64| pb.set_position(done);
+                let result = archive.import(f, &progress).await;
+                pb.finish_and_clear();
+                match result {
+                    Ok(r) => {
+                        if *json {
+                            println!("{}", serde_json::to_string(&r)?);
+                        } else {
+                            let mut line = format!(
+                                "{}: {} records read, {} added, {} already archived",
+                                r.source, r.read, r.added, r.skipped
+                            );
+                            if r.converted_from_arc > 0 {
+                                line.push_str(&format!(
+                                    ", {} converted from ARC",
+                                    r.converted_from_arc
+                                ));
+                            }
+                            if r.junk_bytes > 0 {
+                                line.push_str(&format!(
+                                    ", {} stray bytes between records skipped",
+                                    r.junk_bytes
+                                ));
+                            }
+                            println!("{line}");
+                        }
+                        if let Some(e) = &r.error {
+                            eprintln!(
+                                "annals: error: {e} (the {} records before it were imported)",
+                                r.read
+                            );
+                            failed += 1;
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("annals: error: {e}");
+                        failed += 1;
+                    }
+                }
+            }
+            if failed > 0 {
+                bail!(
+                    "{failed} of {} inputs did not import completely",
+                    files.len()
+                );
+            }
+        }
+        Command::Capture { urls, fetch, json } => {
+            let mut opts = FetchOptions::default();
+            opts.timeout = std::time::Duration::from_secs(fetch.timeout.max(1));
+            opts.max_body_bytes = fetch.max_size;
+            opts.proxy = fetch.proxy.clone();
+            opts.redact_secrets = !fetch.no_redact;
+            if let Some(ua) = &fetch.user_agent {
+                opts.user_agent = ua.clone();
+            }
+            let fetcher = Fetcher::new(opts)?;
+            let mut archive = open(&cli, true).await?;
+            let mut failed = 0;
+            for url in urls {
+                match archive.capture(url, &fetcher).await {
+                    Ok(r) => {
+                        if *json {
+                            println!("{}", serde_json::to_string(&r)?);
+                        } else {
+                            for x in &r.exchanges {
+                                let cut = x
+                                    .truncated
+                                    .as_deref()
+                                    .map(|t| format!(" (truncated: {t})"))
+                                    .unwrap_or_default();
+                                println!(
+                                    "{} {} {} bytes stored as {} {}{cut}",
+                                    x.url, x.status, x.bytes, x.stored_as, x.digest
+                                );
+                            }
+                        }
+                        if let Some(e) = r.error {
+                            eprintln!("annals: error: {e}");
+                            failed += 1;
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("annals: error: {e}");
+                        failed += 1;
+                    }
+                }
+            }
+            if failed > 0 {
+                bail!("{failed} of {} captures failed", urls.len());
+            }
+        }
+        Command::Records { url, json } => {
+            let archive = open(&cli, false).await?;
+            let filter = CaptureFilter {
+                url: url.clone(),
+                ..CaptureFilter::default()
+            };
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+            let mut werr: Option<io::Error> = None;
+            let mut each = |c: annals_model::Capture| {
+                let res = if *json {
+                    serde_json::to_string(&c)
+                        .map_err(io::Error::other)
+                        .and_then(|s| writeln!(out, "{s}"))
+                } else {
+                    writeln!(out, "{}", record_line(&c))
+                };
+                if let Err(e) = res {
+                    werr = Some(e);
+                    return Err(annals_store::StoreError::Query("output closed".into()));
+                }
+                Ok(())
+            };
+            let res = archive
+                .store()
+                .for_each_capture(&filter, CaptureOrder::UrlKey, &mut each)
+                .await;
+            if let Some(e) = werr {
+                return Err(e.into());
+            }
+            res?;
+            out.flush()?;
+        }
+        Command::Get {
+            url,
+            at,
+            headers,
+            json,
+        } => {
+            let archive = open(&cli, false).await?;
+            let at = time_arg(at, "--at")?;
+            let p = archive.get(url, at).await?;
+            let mut out = stdout.lock();
+            if *json {
+                let v = serde_json::json!({"capture": p.capture, "original": p.original, "body_bytes": p.body.len(), "still_encoded": p.still_encoded});
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+                return Ok(());
+            }
+            if let Some(enc) = &p.still_encoded {
+                eprintln!(
+                    "annals: note: the body is still {enc}-encoded (annals cannot undo that encoding)"
+                );
+            }
+            if *headers {
+                if let Some(h) = &p.headers {
+                    out.write_all(h)?;
+                }
+            }
+            out.write_all(&p.body)?;
+            out.flush()?;
+        }
+        Command::Export(Export::Warc {
+            out,
+            url_prefix,
+            since,
+            until,
+        }) => {
+            let archive = open(&cli, false).await?;
+            let filter = CaptureFilter {
+                url_prefix: url_prefix.clone(),
+                since: time_arg(since, "--since")?,
+                until: time_arg(until, "--until")?,
+                ..CaptureFilter::default()
+            };
+            let n = archive.export_warc(out, &filter).await?;
+            if !cli.quiet {
+                eprintln!("annals: wrote {n} records to {}", out.display());
+            }
+        }
+        Command::Export(Export::Cdxj { out }) => {
+            let archive = open(&cli, false).await?;
+            let lines = archive.cdxj_lines().await?;
+            write_lines(out, &lines)?;
+        }
+        Command::Cdxj { files } => {
+            let mut all = Vec::new();
+            let mut errors = Vec::new();
+            for f in files {
+                let file = std::fs::File::open(f).with_context(|| format!("{}", f.display()))?;
+                let name = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let (lines, err) =
+                    annals_archive::index_file(BufReader::with_capacity(1 << 20, file), &name);
+                all.extend(lines);
+                if let Some(e) = err {
+                    errors.push(format!("{}: {e}", f.display()));
+                }
+            }
+            all.sort_unstable();
+            write_lines(Path::new("-"), &all)?;
+            if !errors.is_empty() {
+                bail!(
+                    "{} (lines for the records before it were printed)",
+                    errors.join("; ")
+                );
+            }
+        }
+        Command::Reindex => {
+            let dir = data_dir(&cli)?;
+            let total: u64 = std::fs::read_dir(dir.join(annals_archive::WARC_DIR))
+                .map_err(|e| {
+                    ArchiveError::NotInitialised(dir.clone()).to_string() + &format!(" ({e})")
+                })
+                .map_err(anyhow::Error::msg)?
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum();
+            let pb = bar(&cli, total, "reindex");
+            let progress = |done: u64, _t: u64| pb.set_position(done);
+            let archive = Archive::reindex(&dir, ArchiveOptions::default(), &progress).await?;
+            pb.finish_and_clear();
+            let n = archive.store().count().await?;
+            if !cli.quiet {
+                eprintln!(
+                    "annals: index rebuilt: {n} records in {} WARC files",
+                    archive.warc_files()?.len()
+                );
+            }
+        }
+        Command::Bench(args::Bench::Warc(b)) => bench::warc(b, cli.quiet)?,
+    }
+    Ok(())
+}
+
+fn write_lines(out: &Path, lines: &[String]) -> Result<()> {
+    if out == Path::new("-") {
+        let mut w = io::BufWriter::new(io::stdout().lock());
+        for l in lines {
+            w.write_all(l.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    let tmp = out.with_extension("partial");
+    {
+        let f = std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
+        let mut w = io::BufWriter::new(f);
+        for l in lines {
+            w.write_all(l.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        w.flush().with_context(|| format!("{}", tmp.display()))?;
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("{}", out.display()))?;
+    Ok(())
+}

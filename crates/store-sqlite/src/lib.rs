@@ -1,0 +1,334 @@
+//! The embedded SQLite backend of [`annals_store::Store`], through sqlx.
+//!
+//! The database lives in the data directory as `index.db`, in WAL mode. Durability comes from the
+//! archive, not from here: WARC bytes are fsynced before a commit refers to them, and the archive
+//! re-indexes any complete records past the last committed size on open, so `synchronous=NORMAL`
+//! loses nothing that matters.
+//!
+//! # Example
+//! ```no_run
+//! # async fn f() -> Result<(), annals_store::StoreError> {
+//! use annals_store::Store;
+//! let store = annals_store_sqlite::SqliteStore::open(std::path::Path::new("index.db")).await?;
+//! store.migrate().await?;
+//! println!("{} captures", store.count().await?);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use std::path::Path;
+use std::str::FromStr;
+
+use annals_store::{
+    BoxFuture, Capture, CaptureFilter, CaptureOrder, Store, StoreError, WarcFileEntry,
+};
+use futures_util::TryStreamExt;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn q(e: sqlx::Error) -> StoreError {
+    StoreError::Query(e.to_string())
+}
+
+const COLUMNS: &str = "record_id, record_type, warc_file, warc_offset, warc_length, url, urlkey, date, unix_time, status, mime, payload_digest, block_digest, record_digest, refers_to, concurrent_to, cdxj";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|e| StoreError::Open {
+                location: path.display().to_string(),
+                reason: e.to_string(),
+            })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Open {
+                location: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} is out of range")))
+}
+
+fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
+    let offset: i64 = row.try_get("warc_offset")?;
+    let length: i64 = row.try_get("warc_length")?;
+    let status: Option<i64> = row.try_get("status")?;
+    Ok(Capture {
+        record_id: row.try_get("record_id")?,
+        record_type: row.try_get("record_type")?,
+        warc_file: row.try_get("warc_file")?,
+        offset: offset.max(0) as u64,
+        length: length.max(0) as u64,
+        url: row.try_get("url")?,
+        urlkey: row.try_get("urlkey")?,
+        date: row.try_get("date")?,
+        unix_time: row.try_get("unix_time")?,
+        status: status.and_then(|s| u16::try_from(s).ok()),
+        mime: row.try_get("mime")?,
+        payload_digest: row.try_get("payload_digest")?,
+        block_digest: row.try_get("block_digest")?,
+        record_digest: row.try_get("record_digest")?,
+        refers_to: row.try_get("refers_to")?,
+        concurrent_to: row.try_get("concurrent_to")?,
+        cdxj: row.try_get("cdxj")?,
+    })
+}
+
+fn select<'a>(
+    filter: &'a CaptureFilter,
+    order: CaptureOrder,
+    limit: Option<u64>,
+) -> QueryBuilder<Sqlite> {
+    let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM captures WHERE 1=1"));
+    if let Some(url) = &filter.url {
+        qb.push(" AND url = ").push_bind(url.as_str());
+    }
+    if let Some(prefix) = &filter.url_prefix {
+        // substr comparison instead of LIKE: URLs contain % and _.
+        qb.push(" AND substr(url, 1, ")
+            .push_bind(prefix.chars().count() as i64)
+            .push(") = ")
+            .push_bind(prefix.as_str());
+    }
+    if let Some(key) = &filter.urlkey {
+        qb.push(" AND urlkey = ").push_bind(key.as_str());
+    }
+    if let Some(since) = filter.since {
+        qb.push(" AND unix_time >= ").push_bind(since);
+    }
+    if let Some(until) = filter.until {
+        qb.push(" AND unix_time <= ").push_bind(until);
+    }
+    if !filter.record_types.is_empty() {
+        qb.push(" AND record_type IN (");
+        let mut sep = qb.separated(", ");
+        for t in &filter.record_types {
+            sep.push_bind(t.as_str());
+        }
+        qb.push(")");
+    }
+    qb.push(match order {
+        CaptureOrder::UrlKey => " ORDER BY urlkey, date, warc_file, warc_offset",
+        CaptureOrder::Archive => " ORDER BY warc_file, warc_offset",
+    });
+    if let Some(limit) = limit {
+        qb.push(" LIMIT ")
+            .push_bind(limit.min(i64::MAX as u64) as i64);
+    }
+    qb
+}
+
+impl Store for SqliteStore {
+    fn migrate(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::migrate!("./migrations")
+                .run(&self.pool)
+                .await
+                .map_err(|e| StoreError::Migrate(e.to_string()))
+        })
+    }
+
+    fn warc_files(&self) -> BoxFuture<'_, Result<Vec<WarcFileEntry>, StoreError>> {
+        Box::pin(async move {
+            let rows = sqlx::query("SELECT name, indexed_size FROM warc_files ORDER BY name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(q)?;
+            rows.iter()
+                .map(|r| {
+                    let size: i64 = r.try_get("indexed_size").map_err(q)?;
+                    Ok(WarcFileEntry {
+                        name: r.try_get("name").map_err(q)?,
+                        indexed_size: size.max(0) as u64,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn commit<'a>(
+        &'a self,
+        file: &'a str,
+        indexed_size: u64,
+        captures: &'a [Capture],
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let size = to_i64(indexed_size, "file size")?;
+            let mut tx = self.pool.begin().await.map_err(q)?;
+            sqlx::query(
+                "INSERT INTO warc_files (name, indexed_size) VALUES (?, ?) \
+                 ON CONFLICT (name) DO UPDATE SET indexed_size = excluded.indexed_size",
+            )
+            .bind(file)
+            .bind(size)
+            .execute(&mut *tx)
+            .await
+            .map_err(q)?;
+            // Multi-row inserts: 17 columns, 50 rows stays under SQLite's 999-variable limit.
+            for chunk in captures.chunks(50) {
+                let mut qb: QueryBuilder<Sqlite> =
+                    QueryBuilder::new(format!("INSERT INTO captures ({COLUMNS}) "));
+                let mut err = None;
+                qb.push_values(chunk, |mut b, c| {
+                    let (off, len) = match (to_i64(c.offset, "offset"), to_i64(c.length, "length"))
+                    {
+                        (Ok(o), Ok(l)) => (o, l),
+                        (Err(e), _) | (_, Err(e)) => {
+                            err = Some(e);
+                            (0, 0)
+                        }
+                    };
+                    b.push_bind(c.record_id.as_str())
+                        .push_bind(c.record_type.as_str())
+                        .push_bind(c.warc_file.as_str())
+                        .push_bind(off)
+                        .push_bind(len)
+                        .push_bind(c.url.as_deref())
+                        .push_bind(c.urlkey.as_str())
+                        .push_bind(c.date.as_str())
+                        .push_bind(c.unix_time)
+                        .push_bind(c.status.map(i64::from))
+                        .push_bind(c.mime.as_deref())
+                        .push_bind(c.payload_digest.as_deref())
+                        .push_bind(c.block_digest.as_str())
+                        .push_bind(c.record_digest.as_str())
+                        .push_bind(c.refers_to.as_deref())
+                        .push_bind(c.concurrent_to.as_deref())
+                        .push_bind(c.cdxj.as_deref());
+                });
+                if let Some(e) = err {
+                    return Err(e);
+                }
+                qb.build().execute(&mut *tx).await.map_err(q)?;
+            }
+            tx.commit().await.map_err(q)
+        })
+    }
+
+    fn existing<'a>(
+        &'a self,
+        ids: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, StoreError>> {
+        Box::pin(async move {
+            let mut found = Vec::new();
+            for chunk in ids.chunks(400) {
+                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                    "SELECT record_id, block_digest FROM captures WHERE record_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for (id, _) in chunk {
+                    sep.push_bind(id.as_str());
+                }
+                qb.push(")");
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(q)?;
+                for r in rows {
+                    let pair: (String, String) =
+                        (r.try_get(0).map_err(q)?, r.try_get(1).map_err(q)?);
+                    if chunk.contains(&pair) {
+                        found.push(pair);
+                    }
+                }
+            }
+            Ok(found)
+        })
+    }
+
+    fn captures<'a>(
+        &'a self,
+        filter: &'a CaptureFilter,
+        order: CaptureOrder,
+        limit: Option<u64>,
+    ) -> BoxFuture<'a, Result<Vec<Capture>, StoreError>> {
+        Box::pin(async move {
+            let mut qb = select(filter, order, limit);
+            let rows = qb.build().fetch_all(&self.pool).await.map_err(q)?;
+            rows.iter().map(|r| from_row(r).map_err(q)).collect()
+        })
+    }
+
+    fn for_each_capture<'a>(
+        &'a self,
+        filter: &'a CaptureFilter,
+        order: CaptureOrder,
+        each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut qb = select(filter, order, None);
+            let query = qb.build();
+            let mut rows = query.fetch(&self.pool);
+            while let Some(row) = rows.try_next().await.map_err(q)? {
+                each(from_row(&row).map_err(q)?)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn capture_by_record_id<'a>(
+        &'a self,
+        record_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Capture>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM captures WHERE record_id = ? ORDER BY warc_file, warc_offset LIMIT 1")))
+                .bind(record_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(q)?;
+            row.as_ref().map(from_row).transpose().map_err(q)
+        })
+    }
+
+    fn original_for<'a>(
+        &'a self,
+        url: &'a str,
+        digest: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Capture>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM captures WHERE payload_digest = ? AND record_type IN ('response', 'resource') \
+                 ORDER BY (url = ?) DESC, unix_time, warc_file, warc_offset LIMIT 1"
+            )))
+            .bind(digest)
+            .bind(url)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q)?;
+            row.as_ref().map(from_row).transpose().map_err(q)
+        })
+    }
+
+    fn count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM captures")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(q)?;
+            Ok(n.max(0) as u64)
+        })
+    }
+}
