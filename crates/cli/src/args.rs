@@ -184,4 +184,7 @@ pub struct FetchArgs {
     /// User-Agent header [default: annals/<version>].
     #[arg(long)]
     pub user_agent: Option<String>,
+    /// Extra request header, `Name: value` (repeatable), e.g. a login cookie.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
 }

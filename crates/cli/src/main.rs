@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         )
         .with_writer(io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&io::stderr()))
         .without_time()
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -190,6 +191,12 @@ async fn run(cli: Cli) -> Result<()> {
             opts.max_body_bytes = fetch.max_size;
             opts.proxy = fetch.proxy.clone();
             opts.redact_secrets = !fetch.no_redact;
+            for h in &fetch.headers {
+                let Some((name, value)) = h.split_once(':') else {
+                    bail!("--header {h:?} is not of the form 'Name: value'");
+                };
+                opts.extra_headers.push((name.trim().to_string(), value.trim().to_string()));
+            }
             if let Some(ua) = &fetch.user_agent {
                 opts.user_agent = ua.clone();
             }
