@@ -13,7 +13,8 @@ use annals_store_sqlite::SqliteStore;
 use annals_warc::{ReadRecord, Record, WarcDate, WarcReader};
 
 use crate::ArchiveError;
-use crate::prepare::{Prepared, date_from_system, prepare};
+use crate::prepare::{Prepared, date_from_system, prepare, prepare_paired};
+use crate::replay::Pairing;
 use crate::segment::{self, Segment, WARC_DIR};
 
 /// Name of the index database in the data directory.
@@ -236,8 +237,12 @@ impl Archive {
         let mut prev: Option<ReadRecord> = None;
         let mut cut: Option<(u64, String)> = None;
         let level = self.options.gzip_level;
-        let push = |p: ReadRecord, next: Option<&Record>, batch: &mut Vec<Capture>| {
-            let prepared = prepare(&p, next, level);
+        let mut pairing = Pairing::default();
+        let push = |p: ReadRecord,
+                    pairing: &mut Pairing,
+                    next: Option<&Record>,
+                    batch: &mut Vec<Capture>| {
+            let prepared = prepare_paired(&p, pairing.before(), next, level);
             let mut c = prepared.capture;
             c.warc_file = name.to_string();
             c.offset = from + p.span.offset;
@@ -246,6 +251,7 @@ impl Archive {
                 .cdxj
                 .map(|f| f.line(c.length, c.offset, name, Some(&c.record_digest)));
             batch.push(c);
+            pairing.advance(p.record);
         };
         for item in reader {
             let read = match item {
@@ -264,7 +270,7 @@ impl Archive {
             };
             if let Some(p) = prev.take() {
                 good_end = from + p.span.offset + p.span.length;
-                push(p, Some(&read.record), &mut batch);
+                push(p, &mut pairing, Some(&read.record), &mut batch);
             }
             prev = Some(read);
             if batch.len() >= 5000 {
@@ -277,7 +283,7 @@ impl Archive {
         }
         if let Some(p) = prev.take() {
             good_end = from + p.span.offset + p.span.length;
-            push(p, None, &mut batch);
+            push(p, &mut pairing, None, &mut batch);
         }
         if let Some((at, why)) = cut {
             let len = fs::metadata(&path)
@@ -689,6 +695,7 @@ fn produce(
     let mut bytes = 0usize;
     let (mut arc, mut junk) = (0u64, 0u64);
     let mut prev: Option<ReadRecord> = None;
+    let mut pairing = Pairing::default();
     let mut failure = None;
     for item in reader {
         let read = match item.and_then(|r| r.check_complete().map(|()| r)) {
@@ -706,9 +713,10 @@ fn produce(
             arc += 1;
         }
         if let Some(p) = prev.take() {
-            let prepared = prepare(&p, Some(&read.record), level);
+            let prepared = prepare_paired(&p, pairing.before(), Some(&read.record), level);
             bytes += prepared.member.len();
             batch.push(prepared);
+            pairing.advance(p.record);
         }
         prev = Some(read);
         if batch.len() >= batch_records || bytes >= 32 << 20 {
@@ -723,7 +731,7 @@ fn produce(
         }
     }
     if let Some(p) = prev.take() {
-        batch.push(prepare(&p, None, level));
+        batch.push(prepare_paired(&p, pairing.before(), None, level));
     }
     let _ = tx.blocking_send(Ok((batch, arc, junk)));
     if let Some(e) = failure {

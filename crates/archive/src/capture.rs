@@ -153,10 +153,10 @@ fn exchange_records(
     resp = resp
         .content_type(writer::HTTP_RESPONSE)
         .field("WARC-Payload-Digest", payload_digest);
-    if original.is_none() {
-        if let Some(t) = ex.truncated {
-            resp = resp.field("WARC-Truncated", t.as_warc());
-        }
+    if original.is_none()
+        && let Some(t) = ex.truncated
+    {
+        resp = resp.field("WARC-Truncated", t.as_warc());
     }
     if ex.protocol != "http/1.1" {
         resp = resp.field("WARC-Protocol", &ex.protocol);

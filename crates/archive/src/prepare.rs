@@ -29,6 +29,17 @@ fn derived_id(bytes: &[u8]) -> String {
 /// Prepares one record read from an input file. `next` is the record that follows it in the
 /// source (for pairing a POST request with its response, as cdxj-indexer does).
 pub fn prepare(read: &ReadRecord, next: Option<&Record>, level: u32) -> Prepared {
+    prepare_paired(read, None, next, level)
+}
+
+/// [`prepare`], also pairing with the record before it: `prev` is that record when it was not
+/// itself paired with its own predecessor (see `annals_cdxj::CdxjFacts::from_record_paired`).
+pub fn prepare_paired(
+    read: &ReadRecord,
+    prev: Option<&Record>,
+    next: Option<&Record>,
+    level: u32,
+) -> Prepared {
     let rec = &read.record;
     let converted;
     let (record, member) = match rec.format {
@@ -53,7 +64,7 @@ pub fn prepare(read: &ReadRecord, next: Option<&Record>, level: u32) -> Prepared
         }
     };
     let capture = capture_row(record, &member);
-    let cdxj = annals_cdxj::CdxjFacts::from_record(record, next);
+    let cdxj = annals_cdxj::CdxjFacts::from_record_paired(record, prev, next);
     Prepared {
         member,
         capture,
@@ -118,5 +129,5 @@ fn mime_only(value: &str) -> String {
 /// Today's date for records annals writes, from the caller's clock reading.
 pub fn date_from_system(t: std::time::SystemTime) -> WarcDate {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    WarcDate::from_unix(d.as_secs() as i64, d.subsec_nanos() / 1000 * 1000)
+    WarcDate::from_unix(d.as_secs() as i64, d.subsec_micros() * 1000)
 }

@@ -146,14 +146,12 @@ impl Archive {
         list.retain(|c| c.record_type != "warcinfo");
         let mut extra = Vec::new();
         for c in list.iter().filter(|c| c.record_type == "revisit") {
-            if let Some(id) = &c.refers_to {
-                if !list.iter().any(|o| &o.record_id == id)
-                    && !extra.iter().any(|o: &Capture| &o.record_id == id)
-                {
-                    if let Some(o) = self.store.capture_by_record_id(id).await? {
-                        extra.push(o);
-                    }
-                }
+            if let Some(id) = &c.refers_to
+                && !list.iter().any(|o| &o.record_id == id)
+                && !extra.iter().any(|o: &Capture| &o.record_id == id)
+                && let Some(o) = self.store.capture_by_record_id(id).await?
+            {
+                extra.push(o);
             }
         }
         list.extend(extra);
@@ -299,44 +297,75 @@ pub fn record_line(c: &Capture) -> String {
 }
 
 /// Reads every record of a WARC/ARC file and returns its CDXJ lines (`annals cdxj FILE`),
-/// unsorted. `filename` is what the lines name.
+/// unsorted. `filename` is what the lines name. Offsets, lengths and `recordDigest` are those
+/// warcio reports ([`annals_warc::ReadRecord::index_span`]), and requests pair with adjacent
+/// responses in either order, left to right, as in cdxj-indexer.
 pub fn index_file<R: std::io::BufRead>(
     input: R,
     filename: &str,
 ) -> (Vec<String>, Option<annals_warc::Error>) {
     let mut lines = Vec::new();
-    let mut prev: Option<annals_warc::ReadRecord> = None;
+    let mut pairing = Pairing::default();
+    let mut cur: Option<annals_warc::ReadRecord> = None;
     let emit = |p: &annals_warc::ReadRecord,
+                before: Option<&annals_warc::Record>,
                 next: Option<&annals_warc::Record>,
                 lines: &mut Vec<String>| {
-        if let Some(f) = annals_cdxj::CdxjFacts::from_record(&p.record, next) {
-            let rd = p
-                .source_bytes
-                .as_deref()
-                .map(annals_warc::digest::sha256_hex);
-            lines.push(f.line(p.span.length, p.span.offset, filename, rd.as_deref()));
+        if let Some(f) = annals_cdxj::CdxjFacts::from_record_paired(&p.record, before, next) {
+            let span = p.index_span;
+            let rd = p.source_bytes.as_deref().map(|b| {
+                let n = usize::try_from(span.length)
+                    .unwrap_or(usize::MAX)
+                    .min(b.len());
+                annals_warc::digest::sha256_hex(&b[..n])
+            });
+            lines.push(f.line(span.length, span.offset, filename, rd.as_deref()));
         }
     };
     for item in WarcReader::new(input).keep_source_bytes(true) {
         match item {
             Ok(r) => {
-                if let Some(p) = prev.take() {
-                    emit(&p, Some(&r.record), &mut lines);
+                if let Some(p) = cur.take() {
+                    emit(&p, pairing.before(), Some(&r.record), &mut lines);
+                    pairing.advance(p.record);
                 }
-                prev = Some(r);
+                cur = Some(r);
             }
             Err(e) => {
-                if let Some(p) = prev.take() {
-                    emit(&p, None, &mut lines);
+                if let Some(p) = cur.take() {
+                    emit(&p, pairing.before(), None, &mut lines);
                 }
                 return (lines, Some(e));
             }
         }
     }
-    if let Some(p) = prev.take() {
-        emit(&p, None, &mut lines);
+    if let Some(p) = cur.take() {
+        emit(&p, pairing.before(), None, &mut lines);
     }
     (lines, None)
+}
+
+/// cdxj-indexer's left-to-right pairing state: the previous record, kept only while it is still
+/// free to pair with the next one (a record paired with its predecessor is not paired again).
+#[derive(Debug, Default)]
+pub(crate) struct Pairing {
+    before: Option<annals_warc::Record>,
+}
+
+impl Pairing {
+    /// The record to pass as `prev` to `CdxjFacts::from_record_paired` for the current record.
+    pub(crate) fn before(&self) -> Option<&annals_warc::Record> {
+        self.before.as_ref()
+    }
+
+    /// Moves past `current`.
+    pub(crate) fn advance(&mut self, current: annals_warc::Record) {
+        let paired = self
+            .before
+            .as_ref()
+            .is_some_and(|b| annals_cdxj::is_pair(b, &current));
+        self.before = if paired { None } else { Some(current) };
+    }
 }
 
 /// Parses `--at`/`--since` forms: `20240101T1200`, `20240101120000`, `2024-01-01`,

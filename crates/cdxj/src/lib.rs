@@ -40,7 +40,7 @@
 
 #![deny(missing_docs)]
 
-pub use crate::index::CdxjFacts;
+pub use crate::index::{CdxjFacts, is_pair};
 pub use crate::postquery::{PostAppend, append_method_query, post_key};
 pub use crate::pyjson::{dumps_pairs, push_json_object, push_json_str};
 pub use crate::surt::surt;

@@ -75,6 +75,11 @@ struct WriteStats {
     level9_seconds: f64,
     level9_bytes: u64,
     level9_level6_bytes: u64,
+    /// Breakdown of the level-6 work on the sampled batches: payload digest (SHA-1 of the
+    /// HTTP payload), record build (incl. SHA-256 block digest), gzip member.
+    sample_payload_digest_seconds: f64,
+    sample_build_seconds: f64,
+    sample_gzip_seconds: f64,
 }
 
 /// Runs the whole benchmark and prints the report (a table, or JSON with `--json`).
@@ -131,8 +136,7 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
     let warcio = if peers {
         p.stage("2/4 writing the same records with warcio (Python)");
         let script = dir.join("warcio_write.py");
-        std::fs::write(&script, WARCIO_SCRIPT)
-            .with_context(|| format!("{}", script.display()))?;
+        std::fs::write(&script, WARCIO_SCRIPT).with_context(|| format!("{}", script.display()))?;
         let out = dir.join("warcio.warc.gz");
         let m = process::run(
             Command::new("python3")
@@ -155,6 +159,9 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
         None
     };
 
+    p.stage("    measuring read floors (gunzip only, SHA-256 of the file) in-process");
+    let floors = read_floors(&warc_path)?;
+
     p.stage(&format!("3/4 indexing with `annals cdxj {warc_name}`"));
     let annals_cdxj = dir.join("annals.cdxj");
     let cdxj = process::run(
@@ -171,7 +178,9 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
         cdxj.seconds
     ));
     let peer_cdxj = if peers {
-        p.stage(&format!("    indexing with `cdxj-indexer -s -p -d {warc_name}`"));
+        p.stage(&format!(
+            "    indexing with `cdxj-indexer -s -p -d {warc_name}`"
+        ));
         let out = dir.join("cdxj-indexer.cdxj");
         let m = process::run(
             Command::new("cdxj-indexer")
@@ -229,6 +238,7 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
         peer_cdxj.as_ref(),
         &import,
         &import_report,
+        &floors,
     );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
@@ -299,9 +309,26 @@ fn write_annals(exchanges: u64, warc_path: &Path, spec_path: Option<&Path>) -> R
             st.level9_seconds += t.elapsed().as_secs_f64();
             st.level9_records += 2 * n;
             for x in &batch {
-                for member in annals_members(x, ARCHIVE_LEVEL) {
-                    st.level9_level6_bytes += member.len() as u64;
-                }
+                let t = Instant::now();
+                let digest = payload_digest(&x.response, true);
+                let t1 = Instant::now();
+                let response = RecordBuilder::new("response", &x.response_id, &x.date)
+                    .target_uri(&x.url)
+                    .content_type(HTTP_RESPONSE)
+                    .field("WARC-Payload-Digest", &digest)
+                    .build(&x.response);
+                let request = RecordBuilder::new("request", &x.request_id, &x.date)
+                    .target_uri(&x.url)
+                    .content_type(HTTP_REQUEST)
+                    .build(&x.request);
+                let t2 = Instant::now();
+                st.level9_level6_bytes += (gzip_member(&response, ARCHIVE_LEVEL).len()
+                    + gzip_member(&request, ARCHIVE_LEVEL).len())
+                    as u64;
+                let t3 = Instant::now();
+                st.sample_payload_digest_seconds += (t1 - t).as_secs_f64();
+                st.sample_build_seconds += (t2 - t1).as_secs_f64();
+                st.sample_gzip_seconds += (t3 - t2).as_secs_f64();
             }
         }
         for x in &batch {
@@ -361,6 +388,57 @@ fn write_spec(out: &mut impl Write, batch: &[Exchange]) -> std::io::Result<()> {
         out.write_all(&x.request)?;
     }
     Ok(())
+}
+
+/// In-process lower bounds of reading the generated file: seconds to gunzip every member to
+/// nowhere, and seconds to SHA-256 the whole compressed file (what `-d` record digests cost).
+#[derive(Debug, Clone, Copy)]
+struct Floors {
+    gunzip_seconds: f64,
+    sha256_seconds: f64,
+}
+
+fn read_floors(path: &Path) -> Result<Floors> {
+    let t = Instant::now();
+    let f = File::open(path).with_context(|| format!("{}", path.display()))?;
+    let mut dec = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f));
+    std::io::copy(&mut dec, &mut std::io::sink())
+        .with_context(|| format!("gunzip {}", path.display()))?;
+    let gunzip_seconds = t.elapsed().as_secs_f64();
+    // Hashed in 1 MiB pieces: the same bytes through SHA-256 without holding the file in memory
+    // (this process's peak RSS leaks into its children's `ru_maxrss`, so it must stay small).
+    let mut f = File::open(path).with_context(|| format!("{}", path.display()))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut sha256_seconds = 0.0;
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf)
+            .with_context(|| format!("{}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        let t = Instant::now();
+        let _ = annals_warc::digest::sha256_hex(&buf[..n]);
+        sha256_seconds += t.elapsed().as_secs_f64();
+    }
+    Ok(Floors {
+        gunzip_seconds,
+        sha256_seconds,
+    })
+}
+
+/// Peak RSS of this process so far, in bytes. A child started with `vfork`/`posix_spawn`
+/// inherits it as a floor of its own `ru_maxrss`, so it bounds how far the children's figures
+/// can be inflated.
+fn self_peak_rss() -> u64 {
+    // SAFETY: rusage is plain old data; getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer to an exclusive, initialised rusage.
+    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    if r == 0 {
+        u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024
+    } else {
+        0
+    }
 }
 
 /// Lines of a file.
@@ -455,6 +533,7 @@ fn report(
     peer: Option<&(Measured, CdxjComparison)>,
     import: &Measured,
     import_report: &Value,
+    floors: &Floors,
 ) -> Value {
     let nproc = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -477,6 +556,12 @@ fn report(
             "bytes_vs_level6": if w.level9_level6_bytes > 0 { w.level9_bytes as f64 / w.level9_level6_bytes as f64 } else { 0.0 },
         },
         "generate_seconds_not_counted": w.generate_seconds,
+        "sampled_breakdown_level6": {
+            "records": w.level9_records,
+            "payload_digest_seconds": w.sample_payload_digest_seconds,
+            "build_with_sha256_seconds": w.sample_build_seconds,
+            "gzip_seconds": w.sample_gzip_seconds,
+        },
     });
     if let Some((v, m)) = warcio {
         let secs = v["seconds"].as_f64().unwrap_or(0.0);
@@ -506,6 +591,10 @@ fn report(
             "lines": annals_lines,
             "max_rss_bytes": cdxj.max_rss,
         },
+        "floors_in_process": {
+            "gunzip_seconds": floors.gunzip_seconds,
+            "sha256_file_seconds": floors.sha256_seconds,
+        },
     });
     if let Some((m, cmp)) = peer {
         let ratio = rate(m.seconds, cdxj.seconds);
@@ -530,6 +619,7 @@ fn report(
     let rss_mb = import.max_rss as f64 / MB;
     json!({
         "machine": { "nproc": nproc, "os": std::env::consts::OS, "arch": std::env::consts::ARCH },
+        "bench_process_peak_rss_bytes": self_peak_rss(),
         "records": w.records,
         "exchanges": exchanges,
         "file_bytes": w.file_bytes,
@@ -629,6 +719,26 @@ fn print_table(r: &Value) {
         Some(f(&i["max_rss_bytes"])),
     );
     println!("(MB/s: write = uncompressed input; index and import = compressed file)");
+    let b = &w["sampled_breakdown_level6"];
+    let (d, bu, g) = (
+        f(&b["payload_digest_seconds"]),
+        f(&b["build_with_sha256_seconds"]),
+        f(&b["gzip_seconds"]),
+    );
+    let total = (d + bu + g).max(f64::MIN_POSITIVE);
+    println!(
+        "annals write time split ({} sampled records): payload SHA-1 {:.0}%, build + SHA-256 {:.0}%, gzip level 6 {:.0}%",
+        b["records"],
+        100.0 * d / total,
+        100.0 * bu / total,
+        100.0 * g / total
+    );
+    let fl = &c["floors_in_process"];
+    println!(
+        "read floors (one thread, in-process): gunzip whole file {:.2}s, SHA-256 whole file {:.2}s",
+        f(&fl["gunzip_seconds"]),
+        f(&fl["sha256_file_seconds"])
+    );
     println!();
     println!(
         "{:<34} {:>12} {:>11} {:>10}",
@@ -681,8 +791,14 @@ fn print_table(r: &Value) {
             verdict(c["differing_lines"].as_u64() == Some(0))
         );
         if let Some(d) = c.get("first_difference") {
-            println!("  first annals-only line:       {}", d["annals"].as_str().unwrap_or(""));
-            println!("  first cdxj-indexer-only line: {}", d["cdxj_indexer"].as_str().unwrap_or(""));
+            println!(
+                "  first annals-only line:       {}",
+                d["annals"].as_str().unwrap_or("")
+            );
+            println!(
+                "  first cdxj-indexer-only line: {}",
+                d["cdxj_indexer"].as_str().unwrap_or("")
+            );
         }
     }
     println!(
@@ -691,5 +807,9 @@ fn print_table(r: &Value) {
         f(&i["max_rss_mb"]),
         format!("<= {GOAL_IMPORT_RSS_MB} MB"),
         verdict(i["goal_met"].as_bool().unwrap_or(false))
+    );
+    println!(
+        "(peak RSS is the child's ru_maxrss; Linux counts the spawning process's own peak, here {:.1} MB, as a floor)",
+        mb(&r["bench_process_peak_rss_bytes"])
     );
 }

@@ -195,7 +195,8 @@ async fn run(cli: Cli) -> Result<()> {
                 let Some((name, value)) = h.split_once(':') else {
                     bail!("--header {h:?} is not of the form 'Name: value'");
                 };
-                opts.extra_headers.push((name.trim().to_string(), value.trim().to_string()));
+                opts.extra_headers
+                    .push((name.trim().to_string(), value.trim().to_string()));
             }
             if let Some(ua) = &fetch.user_agent {
                 opts.user_agent = ua.clone();
@@ -288,10 +289,8 @@ async fn run(cli: Cli) -> Result<()> {
                     "annals: note: the body is still {enc}-encoded (annals cannot undo that encoding)"
                 );
             }
-            if *headers {
-                if let Some(h) = &p.headers {
-                    out.write_all(h)?;
-                }
+            if *headers && let Some(h) = &p.headers {
+                out.write_all(h)?;
             }
             out.write_all(&p.body)?;
             out.flush()?;
@@ -335,7 +334,9 @@ async fn run(cli: Cli) -> Result<()> {
                     errors.push(format!("{}: {e}", f.display()));
                 }
             }
+            // `cdxj-indexer -s` sorts by code point (= UTF-8 bytes) and drops repeated lines.
             all.sort_unstable();
+            all.dedup();
             write_lines(Path::new("-"), &all)?;
             if !errors.is_empty() {
                 bail!(

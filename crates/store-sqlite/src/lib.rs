@@ -100,8 +100,8 @@ fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
     })
 }
 
-fn select<'a>(
-    filter: &'a CaptureFilter,
+fn select(
+    filter: &CaptureFilter,
     order: CaptureOrder,
     limit: Option<u64>,
 ) -> QueryBuilder<Sqlite> {

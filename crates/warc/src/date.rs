@@ -108,6 +108,11 @@ impl WarcDate {
             return None;
         }
         let unix = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s;
+        // A leap second on 9999-12-31 normalises into year 10000, which `timestamp14` would print
+        // as 15 digits (found by fuzzing): keep every parsed date within four-digit years.
+        if unix >= END_OF_YEAR_9999 {
+            return None;
+        }
         Some(WarcDate {
             unix,
             nanos,
@@ -155,6 +160,9 @@ impl WarcDate {
         self.unix as f64 + f64::from(self.nanos) / 1e9
     }
 }
+
+/// 10000-01-01T00:00:00Z: the first instant a 4-digit year cannot print.
+const END_OF_YEAR_9999: i64 = 253_402_300_800;
 
 // Howard Hinnant's civil calendar algorithms (public domain), proleptic Gregorian.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -215,6 +223,16 @@ mod tests {
             WarcDate::parse_digits("2024").unwrap().timestamp14(),
             "20240101000000"
         );
+    }
+
+    #[test]
+    fn leap_second_in_year_9999_is_rejected() {
+        // fuzz regression (fuzz/README.md): parsed as 10000-01-01, timestamp14 had 15 digits
+        assert!(WarcDate::parse("9999-12-31T23:59:60Z").is_none());
+        assert!(WarcDate::parse("99991231235960").is_none());
+        let last = WarcDate::parse("9999-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(last.timestamp14(), "99991231235959");
+        assert_eq!(days_from_civil(10000, 1, 1) * 86_400, END_OF_YEAR_9999);
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 
 /// Decodes hexadecimal in either case. `None` on odd length or a non-hex character.
 pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let val = |c: u8| match c {

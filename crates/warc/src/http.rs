@@ -69,8 +69,7 @@ pub fn parse_head(block: &[u8]) -> Option<HttpHead<'_>> {
     let start_line = lines.next()?;
     let (status, method, target) = parse_start_line(start_line)?;
     let mut headers: Vec<(&[u8], &[u8])> = Vec::new();
-    loop {
-        let Some(line) = lines.next() else { break };
+    for line in lines.by_ref() {
         if line.is_empty() {
             break;
         }
@@ -165,10 +164,10 @@ pub fn dechunk(body: &[u8]) -> Option<Vec<u8>> {
 /// say so and the framing is sound, content-encoding kept (WARC 1.1 §6.3).
 pub fn payload<'a>(block: &'a [u8], head: &HttpHead<'_>) -> Cow<'a, [u8]> {
     let body = &block[head.body_offset.min(block.len())..];
-    if head.is_chunked() {
-        if let Some(plain) = dechunk(body) {
-            return Cow::Owned(plain);
-        }
+    if head.is_chunked()
+        && let Some(plain) = dechunk(body)
+    {
+        return Cow::Owned(plain);
     }
     Cow::Borrowed(body)
 }

@@ -85,6 +85,11 @@ pub struct ReadRecord {
     /// Bytes of non-record data skipped after this record to find the next one (0 in a
     /// well-formed file); they belong to this record's span.
     pub junk: usize,
+    /// The record's place as warcio's `ArchiveIterator` (and so cdxj-indexer) reports it, which
+    /// is what a CDXJ line about the source file must say. For gzip input it is [`Self::span`].
+    /// For plain input it covers the header and the block bytes present, but not the blank lines
+    /// or junk after the block: warcio counts those as between records.
+    pub index_span: Span,
 }
 
 impl ReadRecord {
@@ -124,16 +129,17 @@ impl<R: BufRead> BufRead for Source<R> {
         self.inner.fill_buf()
     }
     fn consume(&mut self, amt: usize) {
-        if let Some(cap) = &mut self.capture {
-            if let Ok(buf) = self.inner.fill_buf() {
-                cap.extend_from_slice(&buf[..amt.min(buf.len())]);
-            }
+        if let Some(cap) = &mut self.capture
+            && let Ok(buf) = self.inner.fill_buf()
+        {
+            cap.extend_from_slice(&buf[..amt.min(buf.len())]);
         }
         self.inner.consume(amt);
         self.pos += amt as u64;
     }
 }
 
+#[allow(clippy::large_enum_variant)] // one per reader, moved rarely
 enum State<R> {
     Start(Source<R>),
     Plain(Source<R>),
@@ -206,6 +212,7 @@ impl<R: BufRead> WarcReader<R> {
                     let Some(record) = record else {
                         return Ok(None);
                     };
+                    let block_end = src.pos;
                     let junk =
                         skip_trailer(&mut src, record.format).map_err(|e| Error::io(src.pos, e))?;
                     let span = Span {
@@ -214,12 +221,17 @@ impl<R: BufRead> WarcReader<R> {
                     };
                     let source_bytes = src.capture.take();
                     self.state = State::Plain(src);
+                    let index_span = Span {
+                        offset,
+                        length: block_end - offset,
+                    };
                     return Ok(Some(ReadRecord {
                         record,
                         span,
                         source_bytes,
                         own_member: false,
                         junk,
+                        index_span,
                     }));
                 }
                 State::GzBetween(mut src) => {
@@ -281,6 +293,7 @@ impl<R: BufRead> WarcReader<R> {
                             source_bytes: if own { bytes } else { None },
                             own_member: own,
                             junk,
+                            index_span: span,
                         }));
                     }
                     // More records in this member: a whole-file (or multi-record) gzip stream.
@@ -296,6 +309,7 @@ impl<R: BufRead> WarcReader<R> {
                         source_bytes: None,
                         own_member: false,
                         junk,
+                        index_span: Span { offset, length: 0 },
                     }));
                 }
             }
@@ -695,6 +709,73 @@ mod tests {
             assert!(results.iter().any(|r| r.is_err()), "{input:?}");
         }
         assert_eq!(WarcReader::new(&b""[..]).count(), 0);
+    }
+
+    #[test]
+    fn plain_index_span_leaves_out_trailing_blank_lines() {
+        let (a, b) = (rec("a", "hello"), rec("b", ""));
+        let file = [a.clone(), b"\r\n".to_vec(), b.clone()].concat();
+        let got: Vec<_> = WarcReader::new(&file[..])
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // warcio: the record is header + block; the CRLFs after it lie between records
+        assert_eq!(
+            got[0].index_span,
+            Span {
+                offset: 0,
+                length: a.len() as u64 - 4
+            }
+        );
+        assert_eq!(got[0].span.length, a.len() as u64 + 2);
+        assert_eq!(got[1].index_span.offset, a.len() as u64 + 2);
+        assert_eq!(got[1].index_span.length, b.len() as u64 - 4);
+    }
+
+    #[test]
+    fn plain_index_span_leaves_out_junk_after_a_short_content_length() {
+        // Content-Length says 3 but the block line is 5 bytes: "lo" is junk warcio skips.
+        let a = b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: urn:a\r\nContent-Length: 3\r\n\r\nhello\r\n\r\n\r\n";
+        let file = [&a[..], &rec("b", "x")].concat();
+        let got: Vec<_> = WarcReader::new(&file[..])
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].record.block, b"hel");
+        assert_eq!(got[0].index_span.length, a.len() as u64 - 8);
+        assert_eq!(got[0].junk, 4);
+        assert_eq!(got[1].index_span.offset, a.len() as u64);
+    }
+
+    #[test]
+    fn bad_arc_lengths_give_warcio_offsets() {
+        // pywb's bad.arc: `-1` and `abc` lengths mean an empty block; `1` takes the newline.
+        let file = b"filedesc://bad.arc.gz 127.0.0.1 20140301000000 text/plain -1\n1 0 Bad Capture\nURL IP-address Archive-date Content-type Archive-length\n\nhttp://example.com/ 93.184.216.119 201404010000000000 text/html -1\n\nhttp://example.com/ 127.0.0.1 20140102000000 text/plain 1\n\n\nhttp://example.com/ 93.184.216.119 201404010000000000 text/html abc\n\n\n";
+        let got: Vec<_> = WarcReader::new(&file[..])
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let spans: Vec<(u64, u64)> = got[1..]
+            .iter()
+            .map(|r| (r.index_span.offset, r.index_span.length))
+            .collect();
+        assert_eq!(spans, vec![(134, 67), (202, 59), (262, 68)]);
+        assert!(got.iter().all(|r| r.record.is_complete()));
+    }
+
+    #[test]
+    fn arc_record_longer_than_the_file_is_yielded_incomplete() {
+        let file = b"http://example.com/ 1.2.3.4 20140216050221 text/html 100\nHTTP/1.0 200 OK\r\n\r\nshort";
+        let got: Vec<_> = WarcReader::new(&file[..])
+            .keep_source_bytes(true)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(!got[0].record.is_complete());
+        assert!(matches!(
+            got[0].check_complete(),
+            Err(Error::Truncated { expected: 100, .. })
+        ));
+        // warcio still indexes it, spanning to the end of the data
+        assert_eq!(got[0].index_span.length, file.len() as u64);
     }
 
     #[test]

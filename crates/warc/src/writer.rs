@@ -86,10 +86,8 @@ impl RecordBuilder {
 /// `sha1:<BASE32>` of the payload of an HTTP block (body with chunked framing removed), or of the
 /// whole block when it is not an HTTP message (`resource` records).
 pub fn payload_digest(block: &[u8], is_http: bool) -> String {
-    if is_http {
-        if let Some(head) = http::parse_head(block) {
-            return sha1_base32(&http::payload(block, &head));
-        }
+    if is_http && let Some(head) = http::parse_head(block) {
+        return sha1_base32(&http::payload(block, &head));
     }
     sha1_base32(block)
 }

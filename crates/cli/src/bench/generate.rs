@@ -65,9 +65,7 @@ impl Rng {
     /// `n` random characters of Bilibili's BV alphabet (base58).
     pub fn base58(&mut self, n: usize) -> String {
         const B58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-        (0..n)
-            .map(|_| char::from(*self.pick(B58)))
-            .collect()
+        (0..n).map(|_| char::from(*self.pick(B58))).collect()
     }
 
     /// Appends `n` random bytes (incompressible, like JPEG data).
@@ -272,12 +270,12 @@ impl Generator {
     fn sentence(&mut self, words: usize) -> String {
         let mut s = String::new();
         for _ in 0..words {
-            s.push_str(self.rng.pick_skewed(PHRASES));
+            s.push_str(*self.rng.pick_skewed(PHRASES));
         }
         s
     }
 
-    /// The next exchange: ~45 % HTML, ~40 % JSON, ~15 % images.
+    /// The next exchange: ~47 % HTML, ~42 % JSON, ~11 % images.
     pub fn next_exchange(&mut self) -> Exchange {
         self.clock_micros += 1_000 + self.rng.below(2_000_000) as i64;
         let date = WarcDate::from_unix(
@@ -285,9 +283,9 @@ impl Generator {
             (self.clock_micros.rem_euclid(1_000_000) * 1_000) as u32,
         );
         let roll = self.rng.below(100);
-        let kind = if roll < 45 {
+        let kind = if roll < 47 {
             Kind::Html
-        } else if roll < 85 {
+        } else if roll < 89 {
             Kind::Json
         } else {
             Kind::Image
@@ -306,11 +304,14 @@ impl Generator {
 
     fn url(&mut self, kind: Kind) -> (String, bool) {
         let r = &mut self.rng;
-        let kw = percent_encode(r.pick(KEYWORDS));
+        let kw = percent_encode(*r.pick(KEYWORDS));
         let url = match kind {
             Kind::Html => match r.below(6) {
                 0 => format!("https://www.bilibili.com/video/BV1{}/", r.base58(9)),
-                1 => format!("https://www.zhihu.com/question/{}", 10_000_000 + r.below(600_000_000)),
+                1 => format!(
+                    "https://www.zhihu.com/question/{}",
+                    10_000_000 + r.below(600_000_000)
+                ),
                 2 => format!(
                     "https://www.zhihu.com/question/{}/answer/{}",
                     10_000_000 + r.below(600_000_000),
@@ -320,10 +321,17 @@ impl Generator {
                     "https://search.bilibili.com/all?keyword={kw}&from_source=webtop_search&spm_id_from=333.1007"
                 ),
                 4 => format!("https://www.zhihu.com/search?type=content&q={kw}"),
-                _ => format!("https://tieba.baidu.com/p/{}?pn={}", 8_000_000_000 + r.below(900_000_000), 1 + r.below(20)),
+                _ => format!(
+                    "https://tieba.baidu.com/p/{}?pn={}",
+                    8_000_000_000 + r.below(900_000_000),
+                    1 + r.below(20)
+                ),
             },
             Kind::Json => match r.below(6) {
-                0 => format!("https://api.bilibili.com/x/web-interface/view?bvid=BV1{}", r.base58(9)),
+                0 => format!(
+                    "https://api.bilibili.com/x/web-interface/view?bvid=BV1{}",
+                    r.base58(9)
+                ),
                 1 => format!(
                     "https://api.bilibili.com/x/v2/reply/main?oid={}&type=1&mode=3&next={}",
                     100_000_000 + r.below(900_000_000),
@@ -339,7 +347,9 @@ impl Generator {
                     "https://api.bilibili.com/x/web-interface/search/type?search_type=video&keyword={kw}&page={}",
                     1 + r.below(10)
                 ),
-                4 => format!("https://www.zhihu.com/api/v4/search_v3?t=general&q={kw}&correction=1&offset=0&limit=20"),
+                4 => format!(
+                    "https://www.zhihu.com/api/v4/search_v3?t=general&q={kw}&correction=1&offset=0&limit=20"
+                ),
                 _ => {
                     return (
                         "https://api.bilibili.com/x/click-interface/web/heartbeat".to_string(),
@@ -349,7 +359,11 @@ impl Generator {
             },
             Kind::Image => match r.below(2) {
                 0 => format!("https://i0.hdslb.com/bfs/archive/{}.jpg", r.hex(40)),
-                _ => format!("https://pic{}.zhimg.com/v2-{}_720w.jpg?source=1940ef5c", 1 + r.below(4), r.hex(32)),
+                _ => format!(
+                    "https://pic{}.zhimg.com/v2-{}_720w.jpg?source=1940ef5c",
+                    1 + r.below(4),
+                    r.hex(32)
+                ),
             },
         };
         (url, false)
@@ -504,13 +518,15 @@ impl Generator {
         };
         let gzipped = kind != Kind::Image && body.len() > 1_000 && self.rng.chance(30);
         if gzipped {
-            let mut enc =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
             let _ = enc.write_all(&body);
             body = enc.finish().unwrap_or_default();
         }
 
-        let mut resp = format!("HTTP/1.1 {status} {reason}\r\nDate: {}\r\n", http_date(unix));
+        let mut resp = format!(
+            "HTTP/1.1 {status} {reason}\r\nDate: {}\r\n",
+            http_date(unix)
+        );
         let _ = write!(
             resp,
             "Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: keep-alive\r\n",
@@ -528,7 +544,11 @@ impl Generator {
             let _ = write!(
                 resp,
                 "Server: {}\r\nBili-Trace-Id: {}\r\nX-Cache-Webcdn: {} from blzone{:02}\r\n",
-                if kind == Kind::Image { "Tengine" } else { "openresty" },
+                if kind == Kind::Image {
+                    "Tengine"
+                } else {
+                    "openresty"
+                },
                 self.rng.hex(20),
                 if self.rng.chance(50) { "HIT" } else { "BYPASS" },
                 self.rng.below(12)
@@ -577,7 +597,9 @@ impl Generator {
             "https://www.bilibili.com/"
         };
         let accept = match kind {
-            Kind::Html => "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+            Kind::Html => {
+                "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+            }
             Kind::Json => "application/json, text/plain, */*",
             Kind::Image => "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
         };

@@ -56,10 +56,7 @@ pub fn run(cmd: &mut Command, what: &str, stdout_to: &Path, stderr_to: &Path) ->
         let text = std::fs::read_to_string(stderr_to).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(8).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        bail!(
-            "{what} failed (wait status {status}): {}",
-            tail.join(" | ")
-        );
+        bail!("{what} failed (wait status {status}): {}", tail.join(" | "));
     }
     // Linux reports ru_maxrss in kilobytes.
     let max_rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;

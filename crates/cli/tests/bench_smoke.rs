@@ -1,0 +1,73 @@
+//! `annals bench warc` end to end on a small generated WARC: positive throughputs and, when the
+//! Python peers are installed, CDXJ lines identical to cdxj-indexer's.
+
+use std::process::Command;
+
+fn python_peers_present() -> bool {
+    Command::new("python3")
+        .args(["-c", "import warcio, cdxj_indexer"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+        && Command::new("cdxj-indexer")
+            .arg("--help")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+}
+
+fn positive(v: &serde_json::Value, path: &[&str]) -> f64 {
+    let mut x = v;
+    for p in path {
+        x = &x[*p];
+    }
+    let n = x
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path:?} missing in {v}"));
+    assert!(n > 0.0, "{path:?} = {n}");
+    n
+}
+
+#[test]
+fn bench_warc_small_run() {
+    let peers = python_peers_present();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_annals"));
+    cmd.args(["--quiet", "bench", "warc", "--records", "2000", "--json"])
+        .arg("--dir")
+        .arg(dir.path());
+    if !peers {
+        cmd.arg("--no-peers");
+    }
+    let out = cmd.output().expect("run annals bench warc");
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+
+    assert_eq!(v["records"].as_u64(), Some(2000));
+    positive(&v, &["file_bytes"]);
+    positive(&v, &["machine", "nproc"]);
+    positive(&v, &["write", "annals", "records_per_s"]);
+    positive(&v, &["write", "annals", "mb_per_s_uncompressed"]);
+    positive(&v, &["cdxj", "annals", "records_per_s"]);
+    positive(&v, &["import", "records_per_s"]);
+    positive(&v, &["import", "max_rss_bytes"]);
+    assert_eq!(v["cdxj"]["annals"]["lines"].as_u64(), Some(1000));
+    assert_eq!(v["import"]["report"]["read"].as_u64(), Some(2000));
+
+    if peers {
+        positive(&v, &["write", "warcio", "records_per_s"]);
+        positive(&v, &["write", "ratio"]);
+        positive(&v, &["cdxj", "cdxj_indexer", "records_per_s"]);
+        positive(&v, &["cdxj", "ratio"]);
+        assert_eq!(
+            v["cdxj"]["differing_lines"].as_u64(),
+            Some(0),
+            "annals cdxj and cdxj-indexer disagree: {}",
+            v["cdxj"]["first_difference"]
+        );
+    }
+}
