@@ -17,7 +17,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub use observation::{
+    ChildRef, Content, GoneReason, Metric, Observation, Signal, State, UnknownState,
+};
+
 use serde::{Deserialize, Serialize};
+
+mod observation;
 
 /// A thing watched: one video, answer, post, page or feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

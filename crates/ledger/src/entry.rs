@@ -1,0 +1,216 @@
+//! The ledger entry: what one leaf of the log says about one WARC record; see [`Entry`].
+
+use crate::LedgerError;
+
+/// Version byte of the entry format documented on [`Entry`].
+pub const ENTRY_VERSION: u8 = 1;
+
+/// Largest encoded entry, fixed by the `uint16` length prefix of entry bundles.
+pub const MAX_ENTRY_LEN: usize = u16::MAX as usize;
+
+const FIXED_LEN: usize = 1 + 32 + 8 + 8;
+
+/// One ledger leaf: binds a WARC record's stored bytes to its file, position, id and date.
+///
+/// # Format, version 1
+///
+/// A deterministic binary encoding; all integers are big-endian, strings are UTF-8 with a
+/// `u16` byte-length prefix:
+///
+/// | bytes | field |
+/// |---|---|
+/// | 1 | version, `0x01` |
+/// | 32 | `record_sha256`: SHA-256 of the record exactly as stored, i.e. of the `length` bytes at `offset` in the file (the gzip member when the file is compressed) |
+/// | 8 | `offset` of the record in the file (`u64`) |
+/// | 8 | `length` of the stored record in bytes (`u64`) |
+/// | 2 + n | `file`: the WARC file name, no directory (e.g. `annals-20240101120000-00001.warc.gz`) |
+/// | 2 + n | `record_id`: the `WARC-Record-ID` value as written, angle brackets included |
+/// | 2 + n | `date`: the `WARC-Date` value as written |
+///
+/// Nothing follows the last field. The strings must be non-empty and contain no control
+/// characters. The whole entry is at most 65,535 bytes so that it fits a tlog-tiles entry
+/// bundle. Decoding accepts exactly what encoding produces, so an entry has one encoding and its
+/// leaf hash identifies it.
+///
+/// A verifier holding the WARC file recomputes `record_sha256` over `file[offset..offset+length]`
+/// and checks the leaf's inclusion proof against a signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Entry {
+    /// SHA-256 of the record's stored bytes (`length` bytes at `offset` in `file`).
+    pub record_sha256: [u8; 32],
+    /// WARC file name, without directory.
+    pub file: String,
+    /// Offset of the record in the file.
+    pub offset: u64,
+    /// Length of the stored record in bytes.
+    pub length: u64,
+    /// `WARC-Record-ID` as written, e.g. `<urn:uuid:…>`.
+    pub record_id: String,
+    /// `WARC-Date` as written, e.g. `2024-01-01T12:00:00Z`.
+    pub date: String,
+}
+
+impl Entry {
+    /// Encodes the entry (format version 1).
+    pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
+        let len = FIXED_LEN + 6 + self.file.len() + self.record_id.len() + self.date.len();
+        if len > MAX_ENTRY_LEN {
+            return Err(LedgerError::EntryTooLarge { len });
+        }
+        let mut out = Vec::with_capacity(len);
+        out.push(ENTRY_VERSION);
+        out.extend_from_slice(&self.record_sha256);
+        out.extend_from_slice(&self.offset.to_be_bytes());
+        out.extend_from_slice(&self.length.to_be_bytes());
+        for field in [&self.file, &self.record_id, &self.date] {
+            check_text(field)?;
+            // Fits: the total length was checked above.
+            out.extend_from_slice(&(field.len() as u16).to_be_bytes());
+            out.extend_from_slice(field.as_bytes());
+        }
+        Ok(out)
+    }
+
+    /// Decodes an entry; rejects unknown versions, truncation, trailing bytes and anything
+    /// [`Entry::encode`] would not produce.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, LedgerError> {
+        if bytes.len() > MAX_ENTRY_LEN {
+            return Err(LedgerError::EntryTooLarge { len: bytes.len() });
+        }
+        let truncated = LedgerError::MalformedEntry {
+            reason: "truncated",
+        };
+        let (&version, rest) = bytes.split_first().ok_or(truncated.clone())?;
+        if version != ENTRY_VERSION {
+            return Err(LedgerError::UnsupportedEntryVersion(version));
+        }
+        let (digest, rest) = rest.split_first_chunk::<32>().ok_or(truncated.clone())?;
+        let (offset, rest) = rest.split_first_chunk::<8>().ok_or(truncated.clone())?;
+        let (length, mut rest) = rest.split_first_chunk::<8>().ok_or(truncated.clone())?;
+        let mut text = || -> Result<String, LedgerError> {
+            let (len, tail) = rest.split_first_chunk::<2>().ok_or(truncated.clone())?;
+            let len = u16::from_be_bytes(*len) as usize;
+            if tail.len() < len {
+                return Err(truncated.clone());
+            }
+            let (field, tail) = tail.split_at(len);
+            rest = tail;
+            let field = std::str::from_utf8(field).map_err(|_| LedgerError::MalformedEntry {
+                reason: "string field is not UTF-8",
+            })?;
+            check_text(field)?;
+            Ok(field.to_owned())
+        };
+        let file = text()?;
+        let record_id = text()?;
+        let date = text()?;
+        if !rest.is_empty() {
+            return Err(LedgerError::MalformedEntry {
+                reason: "trailing bytes",
+            });
+        }
+        Ok(Entry {
+            record_sha256: *digest,
+            file,
+            offset: u64::from_be_bytes(*offset),
+            length: u64::from_be_bytes(*length),
+            record_id,
+            date,
+        })
+    }
+}
+
+fn check_text(field: &str) -> Result<(), LedgerError> {
+    if field.is_empty() {
+        return Err(LedgerError::MalformedEntry {
+            reason: "empty string field",
+        });
+    }
+    if field.chars().any(char::is_control) {
+        return Err(LedgerError::MalformedEntry {
+            reason: "control character in string field",
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Entry {
+        Entry {
+            record_sha256: [0xab; 32],
+            file: "annals-20240101120000-00001.warc.gz".into(),
+            offset: 1234,
+            length: 567,
+            record_id: "<urn:uuid:6f0c1a2e-0000-4000-8000-000000000001>".into(),
+            date: "2024-01-01T12:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_layout() {
+        let entry = sample();
+        let bytes = entry.encode().unwrap();
+        assert_eq!(bytes[0], 1);
+        assert_eq!(&bytes[1..33], &[0xab; 32]);
+        assert_eq!(&bytes[33..41], &1234u64.to_be_bytes());
+        assert_eq!(&bytes[41..49], &567u64.to_be_bytes());
+        assert_eq!(&bytes[49..51], &35u16.to_be_bytes());
+        assert_eq!(&bytes[51..86], entry.file.as_bytes());
+        assert_eq!(bytes.len(), 49 + 2 + 35 + 2 + 47 + 2 + 20);
+        assert_eq!(Entry::decode(&bytes).unwrap(), entry);
+        assert_eq!(entry.encode().unwrap(), bytes, "deterministic");
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        let bytes = sample().encode().unwrap();
+        for cut in 0..bytes.len() {
+            assert!(Entry::decode(&bytes[..cut]).is_err(), "prefix {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(Entry::decode(&long).is_err());
+        let mut version = bytes.clone();
+        version[0] = 2;
+        assert_eq!(
+            Entry::decode(&version),
+            Err(LedgerError::UnsupportedEntryVersion(2))
+        );
+        let mut bad_utf8 = bytes.clone();
+        bad_utf8[51] = 0xff;
+        assert!(Entry::decode(&bad_utf8).is_err());
+        let mut control = bytes;
+        control[51] = b'\n';
+        assert!(Entry::decode(&control).is_err());
+        let empty = Entry {
+            file: String::new(),
+            ..sample()
+        };
+        assert!(empty.encode().is_err());
+    }
+
+    #[test]
+    fn size_limit() {
+        let fixed = FIXED_LEN + 6 + 47 + 20;
+        let fits = Entry {
+            file: "f".repeat(MAX_ENTRY_LEN - fixed),
+            ..sample()
+        };
+        let bytes = fits.encode().unwrap();
+        assert_eq!(bytes.len(), MAX_ENTRY_LEN);
+        assert_eq!(Entry::decode(&bytes).unwrap(), fits);
+        let too_big = Entry {
+            file: "f".repeat(MAX_ENTRY_LEN - fixed + 1),
+            ..sample()
+        };
+        assert_eq!(
+            too_big.encode(),
+            Err(LedgerError::EntryTooLarge {
+                len: MAX_ENTRY_LEN + 1
+            })
+        );
+    }
+}
