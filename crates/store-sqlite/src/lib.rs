@@ -100,11 +100,7 @@ fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
     })
 }
 
-fn select(
-    filter: &CaptureFilter,
-    order: CaptureOrder,
-    limit: Option<u64>,
-) -> QueryBuilder<Sqlite> {
+fn select(filter: &CaptureFilter, order: CaptureOrder, limit: Option<u64>) -> QueryBuilder<Sqlite> {
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM captures WHERE 1=1"));
     if let Some(url) = &filter.url {
         qb.push(" AND url = ").push_bind(url.as_str());
