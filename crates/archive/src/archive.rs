@@ -73,6 +73,7 @@ pub struct Archive {
     pub(crate) store: Box<dyn Store>,
     _lock: File,
     pub(crate) options: ArchiveOptions,
+    pub(crate) tree: annals_ledger::Tree,
     current: Option<Segment>,
 }
 
@@ -97,6 +98,7 @@ impl Archive {
             let text = "# annals data directory. Everything annals knows is in warcs/; index.db is derived\n# and can be rebuilt with `annals reindex`.\nlayout = 1\n";
             fs::write(&marker, text).map_err(|e| ArchiveError::io(&marker, e))?;
         }
+        crate::ledger::signer(root)?;
         Self::open(root, options).await
     }
 
@@ -128,7 +130,9 @@ impl Archive {
             _lock: lock,
             options,
             current: None,
+            tree: annals_ledger::Tree::new(),
         };
+        archive.tree = crate::ledger::tree_from_state(archive.store.ledger_state().await?)?;
         archive.recover(None).await?;
         Ok(archive)
     }
@@ -274,7 +278,7 @@ impl Archive {
             }
             prev = Some(read);
             if batch.len() >= 5000 {
-                self.store.commit(name, good_end, &batch).await?;
+                self.commit_rows(name, good_end, &batch).await?;
                 batch.clear();
                 if let Some(p) = progress {
                     p(done + good_end, total);
@@ -301,7 +305,7 @@ impl Archive {
                 .map_err(|e| ArchiveError::io(&path, e))?;
             f.sync_all().map_err(|e| ArchiveError::io(&path, e))?;
         }
-        self.store.commit(name, good_end, &batch).await?;
+        self.commit_rows(name, good_end, &batch).await?;
         Ok(())
     }
 
@@ -348,9 +352,24 @@ impl Archive {
             _lock: lock,
             options,
             current: None,
+            tree: annals_ledger::Tree::new(),
         };
+        archive.tree = crate::ledger::tree_from_state(archive.store.ledger_state().await?)?;
         archive.recover(Some(progress)).await?;
         Ok(archive)
+    }
+
+    /// Commits index rows together with their ledger leaves, in one transaction.
+    async fn commit_rows(
+        &mut self,
+        file: &str,
+        indexed_size: u64,
+        rows: &[Capture],
+    ) -> Result<(), ArchiveError> {
+        let (tree, batch) = crate::ledger::batch_for(&self.tree, rows)?;
+        self.store.commit(file, indexed_size, rows, &batch).await?;
+        self.tree = tree;
+        Ok(())
     }
 
     fn next_serial(&self) -> Result<u64, ArchiveError> {
@@ -375,7 +394,7 @@ impl Archive {
             c.offset = 0;
             rows.push(c);
         }
-        self.store.commit(&seg.name, seg.size, &rows).await?;
+        self.commit_rows(&seg.name, seg.size, &rows).await?;
         self.current = Some(seg);
         Ok(())
     }
@@ -440,7 +459,8 @@ impl Archive {
             seg.rollback(start);
             return Err(e);
         }
-        self.store.commit(&seg.name, seg.size, rows).await?;
+        let (name, size) = (seg.name.clone(), seg.size);
+        self.commit_rows(&name, size, rows).await?;
         out.append(rows);
         Ok(())
     }

@@ -105,6 +105,23 @@ Examples:\n  annals get https://example.com/ > page.html\n  annals get --at 2024
     /// Rebuild index.db from the WARC files alone.
     #[command(after_help = "Example:\n  annals reindex")]
     Reindex,
+    /// The tamper-evident log of every record: status and signed checkpoints.
+    #[command(subcommand)]
+    Ledger(Ledger),
+    /// Check every record against its digest and the log, and every checkpoint's signature.
+    #[command(
+        after_help = "Names what is wrong and where: a damaged record (file and offset), a record missing from or\n\
+added to the log, a log rewritten after a checkpoint, a bad signature. Exits 1 if anything is wrong.\n\n\
+Examples:\n  annals verify\n  annals verify --full --json"
+    )]
+    Verify {
+        /// Also re-read every WARC file to find records inserted or deleted behind the index's back.
+        #[arg(long)]
+        full: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure annals against the reference tools on a generated WARC.
     #[command(subcommand)]
     Bench(Bench),
@@ -136,6 +153,23 @@ pub enum Export {
         /// Output file (`-` for standard output).
         out: PathBuf,
     },
+}
+
+/// `annals ledger …`
+#[derive(Debug, Subcommand)]
+pub enum Ledger {
+    /// Tree size, root hash, last checkpoint and the public key to verify checkpoints with.
+    #[command(after_help = "Example:\n  annals ledger status --json")]
+    Status {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a C2SP checkpoint of the log now (refused if the log is inconsistent with the last one).
+    #[command(
+        after_help = "The checkpoint is written to ledger/checkpoint and ledger/checkpoints/<size>.\n\nExample:\n  annals ledger checkpoint"
+    )]
+    Checkpoint,
 }
 
 /// `annals bench …`

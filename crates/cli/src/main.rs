@@ -367,6 +367,56 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
+        Command::Ledger(args::Ledger::Status { json }) => {
+            let archive = open(&cli, false).await?;
+            let st = archive.ledger_status().await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&st)?);
+            } else {
+                println!("origin:          {}", st.origin);
+                println!("tree size:       {}", st.size);
+                println!("root hash:       {}", st.root);
+                match st.last_checkpoint_size {
+                    Some(n) => println!("last checkpoint: tree size {n}{}", if n == st.size { " (current)" } else { "" }),
+                    None => println!("last checkpoint: none yet (annals ledger checkpoint)"),
+                }
+                println!("verifier key:    {}", st.verifier_key);
+            }
+        }
+        Command::Ledger(args::Ledger::Checkpoint) => {
+            let archive = open(&cli, false).await?;
+            print!("{}", archive.checkpoint().await?);
+        }
+        Command::Verify { full, json } => {
+            let archive = open(&cli, false).await?;
+            let total: u64 = std::fs::read_dir(archive.root().join(annals_archive::WARC_DIR))
+                .map(|rd| rd.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum())
+                .unwrap_or(0);
+            let pb = bar(&cli, total, "verify");
+            let started = std::time::Instant::now();
+            let progress = |done: u64, _t: u64| pb.set_position(done);
+            let report = archive.verify(*full, &progress).await?;
+            pb.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64().max(1e-6);
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for f in &report.findings {
+                    println!("{}: {}", f.kind, f.message);
+                }
+                println!(
+                    "{} records ({:.1} MB) and {} checkpoints checked in {secs:.2} s ({:.0} MB/s): {}",
+                    report.records,
+                    report.bytes as f64 / 1e6,
+                    report.checkpoints,
+                    report.bytes as f64 / 1e6 / secs,
+                    if report.findings.is_empty() { "all good".to_string() } else { format!("{} problems", report.findings.len()) }
+                );
+            }
+            if !report.findings.is_empty() {
+                bail!("verification found {} problems", report.findings.len());
+            }
+        }
         Command::Bench(args::Bench::Warc(b)) => bench::warc(b, cli.quiet)?,
     }
     Ok(())

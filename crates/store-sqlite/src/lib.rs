@@ -20,7 +20,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use annals_store::{
-    BoxFuture, Capture, CaptureFilter, CaptureOrder, Store, StoreError, WarcFileEntry,
+    BoxFuture, Capture, CaptureFilter, CaptureOrder, LedgerBatch, Store, StoreError, WarcFileEntry,
 };
 use futures_util::TryStreamExt;
 use sqlx::sqlite::{
@@ -173,6 +173,7 @@ impl Store for SqliteStore {
         file: &'a str,
         indexed_size: u64,
         captures: &'a [Capture],
+        ledger: &'a LedgerBatch,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let size = to_i64(indexed_size, "file size")?;
@@ -223,7 +224,70 @@ impl Store for SqliteStore {
                 }
                 qb.build().execute(&mut *tx).await.map_err(q)?;
             }
+            for chunk in ledger.leaves.chunks(200) {
+                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                    "INSERT INTO ledger_leaves (leaf_index, warc_file, warc_offset, leaf_hash) ",
+                );
+                qb.push_values(chunk, |mut b, (idx, file, off, hash)| {
+                    b.push_bind(*idx as i64)
+                        .push_bind(file.as_str())
+                        .push_bind(*off as i64)
+                        .push_bind(hash.as_str());
+                });
+                qb.build().execute(&mut *tx).await.map_err(q)?;
+            }
+            if !ledger.leaves.is_empty() {
+                sqlx::query(
+                    "INSERT INTO ledger_state (id, size, frontier) VALUES (1, ?, ?) \
+                     ON CONFLICT (id) DO UPDATE SET size = excluded.size, frontier = excluded.frontier",
+                )
+                .bind(to_i64(ledger.size, "ledger size")?)
+                .bind(ledger.frontier.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(q)?;
+            }
             tx.commit().await.map_err(q)
+        })
+    }
+
+    fn ledger_state(&self) -> BoxFuture<'_, Result<Option<(u64, String)>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query("SELECT size, frontier FROM ledger_state WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(q)?;
+            match row {
+                None => Ok(None),
+                Some(r) => {
+                    let size: i64 = r.try_get("size").map_err(q)?;
+                    Ok(Some((
+                        size.max(0) as u64,
+                        r.try_get("frontier").map_err(q)?,
+                    )))
+                }
+            }
+        })
+    }
+
+    fn ledger_leaves(&self) -> BoxFuture<'_, Result<Vec<annals_store::LeafRow>, StoreError>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT warc_file, warc_offset, leaf_hash FROM ledger_leaves ORDER BY leaf_index",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?;
+            rows.iter()
+                .map(|r| {
+                    let off: i64 = r.try_get("warc_offset").map_err(q)?;
+                    Ok((
+                        r.try_get("warc_file").map_err(q)?,
+                        off.max(0) as u64,
+                        r.try_get("leaf_hash").map_err(q)?,
+                    ))
+                })
+                .collect()
         })
     }
 

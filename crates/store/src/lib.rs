@@ -63,6 +63,21 @@ pub struct CaptureFilter {
     pub record_types: Vec<String>,
 }
 
+/// The ledger's part of a commit: the leaves of the committed records and the tree state after
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerBatch {
+    /// New leaves: (leaf index, WARC file, offset, leaf hash in hex).
+    pub leaves: Vec<(u64, String, u64, String)>,
+    /// Tree size after the batch.
+    pub size: u64,
+    /// The tree's frontier after the batch, hex of the concatenated hashes.
+    pub frontier: String,
+}
+
+/// A stored ledger leaf: (WARC file, offset, leaf hash in hex).
+pub type LeafRow = (String, u64, String);
+
 /// Order of listed captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaptureOrder {
@@ -80,14 +95,21 @@ pub trait Store: Send + Sync {
     /// Every WARC file the index knows, in name order.
     fn warc_files(&self) -> BoxFuture<'_, Result<Vec<WarcFileEntry>, StoreError>>;
 
-    /// Atomically: records `file` (creating it if new) as indexed up to `indexed_size`, and adds
-    /// `captures`. Either all of it is committed or none.
+    /// Atomically: records `file` (creating it if new) as indexed up to `indexed_size`, adds
+    /// `captures` and the ledger leaves of them. Either all of it is committed or none.
     fn commit<'a>(
         &'a self,
         file: &'a str,
         indexed_size: u64,
         captures: &'a [Capture],
+        ledger: &'a LedgerBatch,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// The ledger tree state of the last commit: (size, frontier hex).
+    fn ledger_state(&self) -> BoxFuture<'_, Result<Option<(u64, String)>, StoreError>>;
+
+    /// Every leaf, in order: (WARC file, offset, leaf hash hex).
+    fn ledger_leaves(&self) -> BoxFuture<'_, Result<Vec<LeafRow>, StoreError>>;
 
     /// Which of these record ids the index already holds with the given block digest.
     fn existing<'a>(
