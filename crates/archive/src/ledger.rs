@@ -206,6 +206,17 @@ impl Archive {
         Ok(out)
     }
 
+    /// The newest signed checkpoint: (tree size, note text).
+    pub(crate) fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, ArchiveError> {
+        match self.checkpoints()?.last() {
+            None => Ok(None),
+            Some((size, path)) => {
+                let text = fs::read_to_string(path).map_err(|e| ArchiveError::io(path, e))?;
+                Ok(Some((*size, text)))
+            }
+        }
+    }
+
     /// Tree size, root, key and last checkpoint.
     pub async fn ledger_status(&self) -> Result<LedgerStatus, ArchiveError> {
         let signer = signer(self.root())?;

@@ -122,6 +122,33 @@ Examples:\n  annals verify\n  annals verify --full --json"
         #[arg(long)]
         json: bool,
     },
+    /// Write a self-contained proof that a capture is in the signed log, checkable offline.
+    #[command(after_help = "The bundle holds the stored record, its ledger entry, an inclusion proof and the signed\n\
+checkpoint. Anyone can check it with `annals verify-proof`, without this data directory.\n\n\
+Example:\n  annals ledger checkpoint && annals prove https://example.com/ -o proof.json")]
+    Prove {
+        /// The URL as captured.
+        url: String,
+        /// Time to be closest to [default: newest].
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Output file (`-` for standard output).
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+    },
+    /// Check a proof bundle offline (needs no data directory).
+    #[command(after_help = "With --key, the checkpoint must be signed by that published key; without it, only the\n\
+bundle's internal consistency is proven.\n\nExample:\n  annals verify-proof proof.json --key annals.pub")]
+    VerifyProof {
+        /// The proof bundle (JSON).
+        proof: PathBuf,
+        /// The log's verifier key, as published by the archivist (a file holding `name+id+key`).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure annals against the reference tools on a generated WARC.
     #[command(subcommand)]
     Bench(Bench),

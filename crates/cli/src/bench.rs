@@ -4,9 +4,13 @@
 //! 1. generate N records (response + request pairs) deterministically and write them with the
 //!    writer annals archives with (`RecordBuilder::build` + `writer::gzip_member` at level 6),
 //!    timing only that; the same records go to a spec file for Python;
-//! 2. write the same records with warcio (`WARCWriter(gzip=True, warc_version='1.1')`);
-//! 3. index the generated file with `annals cdxj` and `cdxj-indexer -s -p -d` and compare lines;
-//! 4. import it with `annals import` and read the peak RSS of that process.
+//! 2. index the generated file with `annals cdxj` (a subprocess, as users run it);
+//! 3. import it with `annals import` and read the peak RSS of that process;
+//! 4. write the same records with warcio (`WARCWriter(gzip=True, warc_version='1.1')`);
+//! 5. index with `cdxj-indexer -s -p -d` and compare its lines with annals'.
+//!
+//! The annals subprocesses run before anything in this process allocates much: Linux counts the
+//! spawning process's peak RSS in a `vfork`ed child's `ru_maxrss`.
 
 mod generate;
 mod process;
@@ -121,7 +125,7 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
     let spec_path = dir.join("records.spec");
 
     p.stage(&format!(
-        "1/4 generating {} records ({exchanges} exchanges) and writing them with annals",
+        "1/5 generating {} records ({exchanges} exchanges) and writing them with annals",
         exchanges * 2
     ));
     let w = write_annals(exchanges, &warc_path, peers.then_some(spec_path.as_path()))?;
@@ -133,36 +137,10 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
         w.generate_seconds
     ));
 
-    let warcio = if peers {
-        p.stage("2/4 writing the same records with warcio (Python)");
-        let script = dir.join("warcio_write.py");
-        std::fs::write(&script, WARCIO_SCRIPT).with_context(|| format!("{}", script.display()))?;
-        let out = dir.join("warcio.warc.gz");
-        let m = process::run(
-            Command::new("python3")
-                .arg(&script)
-                .arg(&spec_path)
-                .arg(&out),
-            "python3 warcio_write.py",
-            &dir.join("warcio.json"),
-            &dir.join("warcio.stderr"),
-        )?;
-        let text = std::fs::read_to_string(dir.join("warcio.json")).context("warcio.json")?;
-        let v: Value = serde_json::from_str(text.trim()).context("warcio script output")?;
-        let _ = std::fs::remove_file(&spec_path);
-        let _ = std::fs::remove_file(&out);
-        let secs = v["seconds"].as_f64().unwrap_or(0.0);
-        p.stage(&format!("    warcio: {secs:.2}s"));
-        Some((v, m))
-    } else {
-        p.stage("2/4 skipped (--no-peers)");
-        None
-    };
-
     p.stage("    measuring read floors (gunzip only, SHA-256 of the file) in-process");
     let floors = read_floors(&warc_path)?;
 
-    p.stage(&format!("3/4 indexing with `annals cdxj {warc_name}`"));
+    p.stage(&format!("2/5 indexing with `annals cdxj {warc_name}`"));
     let annals_cdxj = dir.join("annals.cdxj");
     let cdxj = process::run(
         Command::new(&exe)
@@ -177,30 +155,7 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
         "    annals cdxj: {:.2}s, {annals_lines} lines",
         cdxj.seconds
     ));
-    let peer_cdxj = if peers {
-        p.stage(&format!(
-            "    indexing with `cdxj-indexer -s -p -d {warc_name}`"
-        ));
-        let out = dir.join("cdxj-indexer.cdxj");
-        let m = process::run(
-            Command::new("cdxj-indexer")
-                .current_dir(&dir)
-                .args(["-s", "-p", "-d", warc_name]),
-            "cdxj-indexer",
-            &out,
-            &dir.join("cdxj-indexer.stderr"),
-        )?;
-        let cmp = compare_cdxj(&annals_cdxj, &out)?;
-        p.stage(&format!(
-            "    cdxj-indexer: {:.2}s; {} lines only in annals, {} only in cdxj-indexer",
-            m.seconds, cmp.only_annals, cmp.only_peer
-        ));
-        Some((m, cmp))
-    } else {
-        None
-    };
-
-    p.stage(&format!("4/4 importing with `annals import {warc_name}`"));
+    p.stage(&format!("3/5 importing with `annals import {warc_name}`"));
     let data = dir.join("data");
     if data.exists() {
         std::fs::remove_dir_all(&data).with_context(|| format!("{}", data.display()))?;
@@ -223,6 +178,55 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
         import.seconds,
         import.max_rss as f64 / MB
     ));
+    let warcio = if peers {
+        p.stage("4/5 writing the same records with warcio (Python)");
+        let script = dir.join("warcio_write.py");
+        std::fs::write(&script, WARCIO_SCRIPT).with_context(|| format!("{}", script.display()))?;
+        let out = dir.join("warcio.warc.gz");
+        let m = process::run(
+            Command::new("python3")
+                .arg(&script)
+                .arg(&spec_path)
+                .arg(&out),
+            "python3 warcio_write.py",
+            &dir.join("warcio.json"),
+            &dir.join("warcio.stderr"),
+        )?;
+        let text = std::fs::read_to_string(dir.join("warcio.json")).context("warcio.json")?;
+        let v: Value = serde_json::from_str(text.trim()).context("warcio script output")?;
+        let _ = std::fs::remove_file(&spec_path);
+        let _ = std::fs::remove_file(&out);
+        let secs = v["seconds"].as_f64().unwrap_or(0.0);
+        p.stage(&format!("    warcio: {secs:.2}s"));
+        Some((v, m))
+    } else {
+        p.stage("4/5 and 5/5 skipped (--no-peers)");
+        None
+    };
+
+    let peer_cdxj = if peers {
+        p.stage(&format!(
+            "5/5 indexing with `cdxj-indexer -s -p -d {warc_name}`"
+        ));
+        let out = dir.join("cdxj-indexer.cdxj");
+        let m = process::run(
+            Command::new("cdxj-indexer")
+                .current_dir(&dir)
+                .args(["-s", "-p", "-d", warc_name]),
+            "cdxj-indexer",
+            &out,
+            &dir.join("cdxj-indexer.stderr"),
+        )?;
+        let cmp = compare_cdxj(&annals_cdxj, &out)?;
+        p.stage(&format!(
+            "    cdxj-indexer: {:.2}s; {} lines only in annals, {} only in cdxj-indexer",
+            m.seconds, cmp.only_annals, cmp.only_peer
+        ));
+        Some((m, cmp))
+    } else {
+        None
+    };
+
     if args.dir.is_none() {
         p.stage("removing the working directory");
     } else {
@@ -299,7 +303,7 @@ fn write_annals(exchanges: u64, warc_path: &Path, spec_path: Option<&Path>) -> R
         }
         st.seconds += t.elapsed().as_secs_f64();
 
-        if batch_no % LEVEL9_SAMPLE == 0 {
+        if batch_no.is_multiple_of(LEVEL9_SAMPLE) {
             let t = Instant::now();
             for x in &batch {
                 for member in annals_members(x, WARCIO_LEVEL) {
@@ -411,8 +415,8 @@ fn read_floors(path: &Path) -> Result<Floors> {
     let mut buf = vec![0u8; 1 << 20];
     let mut sha256_seconds = 0.0;
     loop {
-        let n = std::io::Read::read(&mut f, &mut buf)
-            .with_context(|| format!("{}", path.display()))?;
+        let n =
+            std::io::Read::read(&mut f, &mut buf).with_context(|| format!("{}", path.display()))?;
         if n == 0 {
             break;
         }

@@ -417,6 +417,39 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("verification found {} problems", report.findings.len());
             }
         }
+        Command::Prove { url, at, output } => {
+            let archive = open(&cli, false).await?;
+            let at = time_arg(at, "--at")?;
+            let bundle = archive.prove(url, at).await?;
+            let text = serde_json::to_string_pretty(&bundle)?;
+            write_lines(output, &[text])?;
+        }
+        Command::VerifyProof { proof, key, json } => {
+            let text = std::fs::read_to_string(proof).with_context(|| format!("{}", proof.display()))?;
+            let bundle: annals_archive::ProofBundle =
+                serde_json::from_str(&text).with_context(|| format!("{}: not a proof bundle", proof.display()))?;
+            let key_text = match key {
+                Some(k) => Some(std::fs::read_to_string(k).with_context(|| format!("{}", k.display()))?),
+                None => None,
+            };
+            match annals_archive::verify_bundle(&bundle, key_text.as_deref()) {
+                Ok(s) => {
+                    if *json {
+                        println!("{}", serde_json::to_string_pretty(&s)?);
+                    } else {
+                        println!(
+                            "valid: {} captured {} is entry of log {} (tree size {}){}",
+                            s.url.as_deref().unwrap_or("(no URL)"),
+                            s.date,
+                            s.origin,
+                            s.tree_size,
+                            if s.key_from_outside { ", signed by the given key" } else { "; signed by the key inside the bundle: pass --key with the archivist's published key to prove who signed" }
+                        );
+                    }
+                }
+                Err(why) => bail!("{}: invalid proof: {why}", proof.display()),
+            }
+        }
         Command::Bench(args::Bench::Warc(b)) => bench::warc(b, cli.quiet)?,
     }
     Ok(())

@@ -225,3 +225,96 @@ fn signing_is_refused_after_a_rewrite() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn proof_bundles_verify_offline_and_catch_tampering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _) = setup(tmp.path());
+    let proof = tmp.path().join("proof.json");
+    ok(annals(&data)
+        .args(["prove", "urn:text:item/12", "-o"])
+        .arg(&proof));
+    // Offline: another directory, no data directory at all.
+    let key = data.join("ledger/annals.pub");
+    let nowhere = tmp.path().join("nowhere");
+    let out = ok(annals(&nowhere)
+        .arg("verify-proof")
+        .arg(&proof)
+        .arg("--key")
+        .arg(&key));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("valid: urn:text:item/12 captured 2023-11-14T22:13:32.000000Z")
+            && text.contains("signed by the given key"),
+        "{text}"
+    );
+    assert!(
+        !nowhere.exists(),
+        "verify-proof must not create a data directory"
+    );
+
+    // The record's bytes altered inside the bundle.
+    let mut bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&proof).unwrap()).unwrap();
+    let other = tmp.path().join("other.json");
+    ok(annals(&data)
+        .args(["prove", "urn:text:item/13", "-o"])
+        .arg(&other));
+    let other_v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
+    bundle["record"] = other_v["record"].clone();
+    let forged = tmp.path().join("forged.json");
+    std::fs::write(&forged, bundle.to_string()).unwrap();
+    let out = annals(&nowhere)
+        .arg("verify-proof")
+        .arg(&forged)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the record bytes do not match the ledger entry")
+    );
+
+    // A key that is not the archivist's.
+    let other_dir = tmp.path().join("other-archive");
+    ok(annals(&other_dir).arg("init"));
+    let out = annals(&nowhere)
+        .arg("verify-proof")
+        .arg(&proof)
+        .arg("--key")
+        .arg(other_dir.join("ledger/annals.pub"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("signature does not verify"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A record archived after the last checkpoint cannot be proven yet.
+    let late = tmp.path().join("late.warc.gz");
+    let rec = annals_warc::RecordBuilder::new(
+        "resource",
+        "urn:uuid:00000000-0000-4000-8000-0000000000ff",
+        &annals_warc::WarcDate::from_unix(1_800_000_000, 0),
+    )
+    .target_uri("urn:text:late")
+    .content_type("text/plain")
+    .build(b"late");
+    std::fs::write(&late, annals_warc::writer::gzip_member(&rec, 6)).unwrap();
+    ok(annals(&data).arg("import").arg(&late));
+    let out = annals(&data)
+        .args(["prove", "urn:text:late"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("after the last checkpoint"));
+    ok(annals(&data).args(["ledger", "checkpoint"]));
+    ok(annals(&data)
+        .args(["prove", "urn:text:late", "-o"])
+        .arg(tmp.path().join("late.json")));
+}

@@ -270,7 +270,8 @@ impl Generator {
     fn sentence(&mut self, words: usize) -> String {
         let mut s = String::new();
         for _ in 0..words {
-            s.push_str(*self.rng.pick_skewed(PHRASES));
+            let w = *self.rng.pick_skewed(PHRASES);
+            s.push_str(w);
         }
         s
     }
@@ -304,7 +305,8 @@ impl Generator {
 
     fn url(&mut self, kind: Kind) -> (String, bool) {
         let r = &mut self.rng;
-        let kw = percent_encode(*r.pick(KEYWORDS));
+        let keyword = *r.pick(KEYWORDS);
+        let kw = percent_encode(keyword);
         let url = match kind {
             Kind::Html => match r.below(6) {
                 0 => format!("https://www.bilibili.com/video/BV1{}/", r.base58(9)),
@@ -391,7 +393,7 @@ impl Generator {
                 "<div class=\"bili-video-card\" data-aid=\"{}\"><a href=\"//www.bilibili.com/video/BV1{}/\" target=\"_blank\" title=\"{t}\">\
 <img class=\"cover\" src=\"//i0.hdslb.com/bfs/archive/{}.jpg@672w_378h_1c\" alt=\"{t}\"></a>\
 <p class=\"desc\">{desc}</p><div class=\"stats\"><span>{}.{}万播放</span> · <span>{}弹幕</span> · \
-<span class=\"author\">{}</span></div></div>\n",
+<span class=\"author\">{}</span></div></div>",
                 self.rng.below(1_000_000_000),
                 self.rng.base58(9),
                 self.rng.hex(40),
@@ -400,6 +402,7 @@ impl Generator {
                 self.rng.below(20_000),
                 self.rng.pick(NAMES),
             );
+            s.push('\n');
         }
         s.push_str("</div></div><script>window.__INITIAL_STATE__={\"isLogin\":false};</script></body></html>\n");
         s.into_bytes()
