@@ -30,9 +30,9 @@
 pub use archive::{Archive, ArchiveOptions, INDEX_DB, ImportReport, Progress, capture_date};
 pub use capture::{CaptureReport, ExchangeReport};
 pub use error::ArchiveError;
-pub use proof::{PROOF_FORMAT, ProofBundle, ProofSummary, verify_bundle};
 pub use ledger::{Finding, LEDGER_DIR, LedgerStatus, VerifyReport, entry_for, leaf_for};
 pub use prepare::{Prepared, capture_row, prepare};
+pub use proof::{PROOF_FORMAT, ProofBundle, ProofSummary, verify_bundle};
 pub use replay::{Payload, index_file, parse_time, record_line};
 pub use segment::WARC_DIR;
 
@@ -40,7 +40,7 @@ mod archive;
 mod capture;
 mod error;
 mod ledger;
-mod proof;
 mod prepare;
+mod proof;
 mod replay;
 mod segment;

@@ -123,9 +123,11 @@ Examples:\n  annals verify\n  annals verify --full --json"
         json: bool,
     },
     /// Write a self-contained proof that a capture is in the signed log, checkable offline.
-    #[command(after_help = "The bundle holds the stored record, its ledger entry, an inclusion proof and the signed\n\
+    #[command(
+        after_help = "The bundle holds the stored record, its ledger entry, an inclusion proof and the signed\n\
 checkpoint. Anyone can check it with `annals verify-proof`, without this data directory.\n\n\
-Example:\n  annals ledger checkpoint && annals prove https://example.com/ -o proof.json")]
+Example:\n  annals ledger checkpoint && annals prove https://example.com/ -o proof.json"
+    )]
     Prove {
         /// The URL as captured.
         url: String,
@@ -137,8 +139,10 @@ Example:\n  annals ledger checkpoint && annals prove https://example.com/ -o pro
         output: PathBuf,
     },
     /// Check a proof bundle offline (needs no data directory).
-    #[command(after_help = "With --key, the checkpoint must be signed by that published key; without it, only the\n\
-bundle's internal consistency is proven.\n\nExample:\n  annals verify-proof proof.json --key annals.pub")]
+    #[command(
+        after_help = "With --key, the checkpoint must be signed by that published key; without it, only the\n\
+bundle's internal consistency is proven.\n\nExample:\n  annals verify-proof proof.json --key annals.pub"
+    )]
     VerifyProof {
         /// The proof bundle (JSON).
         proof: PathBuf,

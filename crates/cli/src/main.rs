@@ -377,7 +377,10 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("tree size:       {}", st.size);
                 println!("root hash:       {}", st.root);
                 match st.last_checkpoint_size {
-                    Some(n) => println!("last checkpoint: tree size {n}{}", if n == st.size { " (current)" } else { "" }),
+                    Some(n) => println!(
+                        "last checkpoint: tree size {n}{}",
+                        if n == st.size { " (current)" } else { "" }
+                    ),
                     None => println!("last checkpoint: none yet (annals ledger checkpoint)"),
                 }
                 println!("verifier key:    {}", st.verifier_key);
@@ -390,7 +393,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Verify { full, json } => {
             let archive = open(&cli, false).await?;
             let total: u64 = std::fs::read_dir(archive.root().join(annals_archive::WARC_DIR))
-                .map(|rd| rd.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum())
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok()?.metadata().ok())
+                        .map(|m| m.len())
+                        .sum()
+                })
                 .unwrap_or(0);
             let pb = bar(&cli, total, "verify");
             let started = std::time::Instant::now();
@@ -410,7 +417,11 @@ async fn run(cli: Cli) -> Result<()> {
                     report.bytes as f64 / 1e6,
                     report.checkpoints,
                     report.bytes as f64 / 1e6 / secs,
-                    if report.findings.is_empty() { "all good".to_string() } else { format!("{} problems", report.findings.len()) }
+                    if report.findings.is_empty() {
+                        "all good".to_string()
+                    } else {
+                        format!("{} problems", report.findings.len())
+                    }
                 );
             }
             if !report.findings.is_empty() {
@@ -425,11 +436,14 @@ async fn run(cli: Cli) -> Result<()> {
             write_lines(output, &[text])?;
         }
         Command::VerifyProof { proof, key, json } => {
-            let text = std::fs::read_to_string(proof).with_context(|| format!("{}", proof.display()))?;
-            let bundle: annals_archive::ProofBundle =
-                serde_json::from_str(&text).with_context(|| format!("{}: not a proof bundle", proof.display()))?;
+            let text =
+                std::fs::read_to_string(proof).with_context(|| format!("{}", proof.display()))?;
+            let bundle: annals_archive::ProofBundle = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a proof bundle", proof.display()))?;
             let key_text = match key {
-                Some(k) => Some(std::fs::read_to_string(k).with_context(|| format!("{}", k.display()))?),
+                Some(k) => {
+                    Some(std::fs::read_to_string(k).with_context(|| format!("{}", k.display()))?)
+                }
                 None => None,
             };
             match annals_archive::verify_bundle(&bundle, key_text.as_deref()) {
@@ -443,7 +457,11 @@ async fn run(cli: Cli) -> Result<()> {
                             s.date,
                             s.origin,
                             s.tree_size,
-                            if s.key_from_outside { ", signed by the given key" } else { "; signed by the key inside the bundle: pass --key with the archivist's published key to prove who signed" }
+                            if s.key_from_outside {
+                                ", signed by the given key"
+                            } else {
+                                "; signed by the key inside the bundle: pass --key with the archivist's published key to prove who signed"
+                            }
                         );
                     }
                 }

@@ -46,6 +46,9 @@ pub enum Kind {
     User,
     /// A web page (native id: the URL).
     Page,
+    /// An RSS or Atom feed on the web (platform `web`, native id: the URL). Chosen from the URL
+    /// by [`ItemRef::parse`]; a `Page` item whose response is a feed is still parsed as one.
+    Feed,
 }
 
 /// A reference to a watched item: platform, kind, native id and canonical URL.
@@ -119,7 +122,9 @@ impl ItemRef {
     /// `…/question/<q>/answer/<a>`, `zhihu.com/answer/<a>`; Weibo `weibo.com/<uid>/<bid|mid>`,
     /// `weibo.com/u/<uid>`, `m.weibo.cn/detail/<mid|bid>`, `m.weibo.cn/status/<bid|mid>`,
     /// `m.weibo.cn/u/<uid>`, `m.weibo.cn/profile/<uid>`. Any other http(s) URL (including
-    /// `b23.tv` short links, which are redirects) is a `web` page.
+    /// `b23.tv` short links, which are redirects) is a `web` page, of kind [`Kind::Feed`] when
+    /// its path ends in `.rss`, `.atom`, `.xml`, `/feed` or `/rss` (a trailing `/` allowed).
+    /// The kind is only a hint: [`crate::parse`] decides page or feed on the response.
     pub fn parse(input: &str) -> Result<ItemRef, ItemRefError> {
         let input = input.trim();
         if input.is_empty() {
@@ -284,9 +289,18 @@ impl ItemRef {
             path_query.to_owned()
         };
         let url = format!("{scheme}://{authority}{path_query}");
+        let path = path_query
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let path = path.strip_suffix('/').unwrap_or(&path);
+        let feed = [".rss", ".atom", ".xml", "/feed", "/rss"]
+            .iter()
+            .any(|end| path.ends_with(end));
         ItemRef {
             platform: Platform::Web,
-            kind: Kind::Page,
+            kind: if feed { Kind::Feed } else { Kind::Page },
             native_id: url.clone(),
             canonical_url: url,
         }
@@ -412,6 +426,19 @@ mod tests {
             "https://example.com:8080/?q=1",
             "https://example.com:8080/?q=1",
         );
+        for feed in [
+            "https://example.com/index.xml",
+            "https://example.com/blog/feed/",
+            "https://example.com/feed?format=rss",
+            "https://example.com/posts.RSS",
+            "https://example.com/atom.atom",
+            "https://example.com/rss",
+        ] {
+            check(feed, Platform::Web, Kind::Feed, feed, feed);
+        }
+        for page in ["https://example.com/feeds", "https://example.com/xml/page"] {
+            check(page, Platform::Web, Kind::Page, page, page);
+        }
         assert_eq!(ItemRef::parse("  "), Err(ItemRefError::Empty));
         assert!(matches!(
             ItemRef::parse("ftp://x/y"),

@@ -4,15 +4,18 @@
 //!
 //! # Brief overview
 //! - [`ItemRef`]: parse a URL or id (`BV…`, `av…`, Zhihu question/answer URLs, Weibo post and
-//!   user URLs, any other http(s) URL as `web`) into platform, [`Kind`], native id and
-//!   canonical URL. [`aid_to_bvid`]/[`bvid_to_aid`] and [`mid_to_bid`]/[`bid_to_mid`] convert ids.
+//!   user URLs, any other http(s) URL as `web`, of kind [`Kind::Feed`] when the URL looks like a
+//!   feed) into platform, [`Kind`], native id and canonical URL. [`aid_to_bvid`]/[`bvid_to_aid`] and [`mid_to_bid`]/[`bid_to_mid`] convert ids.
 //! - [`requests`]: the API calls to make for an item ([`Request`]).
 //! - [`parse`]: the responses ([`Response`]) → one [`Observation`]: a [`State`] with the raw
 //!   signal, metrics ([`Metric`], including approximate counts such as `1.2万`), content and
 //!   a content hash. **Parsers never fail**: empty or malformed bodies, CAPTCHA pages and 5xx
 //!   answers become `Error` or `Blocked` observations that record what was seen.
 //! - Per-platform modules [`bilibili`], [`zhihu`], [`weibo`], [`web`] expose the signal tables
-//!   (`code_state`, `error_state`, `placeholder_state`, …) used by the parsers.
+//!   (`code_state`, `error_state`, `placeholder_state`, …) used by the parsers. [`web`] also
+//!   decodes bodies (content encoding, charset) and extracts readable pages; [`feed`] reads
+//!   RSS/Atom feeds. A `web` item is observed as a feed or a page depending on the response
+//!   (the observer learns the `Content-Type` only after fetching).
 //! - [`parse_weibo_time`] and [`parse_count`] parse Weibo's display times and counts.
 //!
 //! # Example
@@ -43,6 +46,7 @@ pub use item::{ItemRef, ItemRefError, Kind, Platform};
 pub use time::{Precision, WeiboTime, parse_weibo_time};
 
 pub mod bilibili;
+pub mod feed;
 pub mod web;
 pub mod weibo;
 pub mod zhihu;

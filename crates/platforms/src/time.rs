@@ -210,9 +210,120 @@ pub fn parse_weibo_time(raw: &str, observed_at: i64) -> Option<WeiboTime> {
     at(unix, precision)
 }
 
+/// A feed or page date (ISO 8601 / RFC 3339 as in `article:published_time` and Atom, or
+/// RFC 2822 as in RSS `pubDate`) → RFC 3339 in UTC. Times without an offset are taken as UTC;
+/// a bare date is its midnight UTC. `None` when the text is neither form.
+pub(crate) fn web_time(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    iso8601(s).or_else(|| rfc2822(s)).and_then(rfc3339)
+}
+
+/// `±HH:MM`, `±HHMM`, `±HH`, `Z` → seconds east.
+fn numeric_offset(tz: &str) -> Option<i64> {
+    if tz == "Z" || tz == "z" {
+        return Some(0);
+    }
+    let sign = match tz.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = tz[1..].chars().filter(|&c| c != ':').collect();
+    let (h, m) = match digits.len() {
+        2 => (num(&digits)?, 0),
+        4 => (num(&digits[..2])?, num(&digits[2..])?),
+        _ => return None,
+    };
+    (h < 24 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+fn iso8601(s: &str) -> Option<i64> {
+    let date = s.get(..10)?;
+    let mut parts = date.split('-');
+    let (y, mo, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || mo.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, mo, d) = (num(y)?, num(mo)?, num(d)?);
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return unix_from_parts(y, mo, d, 0, 0, 0, 0);
+    }
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let tz_start = rest.find(['Z', 'z', '+', '-']).unwrap_or(rest.len());
+    let (clock_part, tz) = rest.split_at(tz_start);
+    let clock_part = clock_part.trim_end();
+    // Drop fractional seconds.
+    let clock_part = clock_part.split('.').next()?;
+    let (h, mi, sec) = clock(clock_part)?;
+    let offset = if tz.is_empty() {
+        0
+    } else {
+        numeric_offset(tz)?
+    };
+    unix_from_parts(y, mo, d, h, mi, sec, offset)
+}
+
+fn rfc2822(s: &str) -> Option<i64> {
+    let s = s.split_once(',').map_or(s, |(_, rest)| rest);
+    let fields: Vec<&str> = s.split_whitespace().collect();
+    let [day, mon, year, hms, ref rest @ ..] = fields[..] else {
+        return None;
+    };
+    let mon = mon.get(..3).filter(|m| m.is_ascii())?;
+    let mut title = mon[..1].to_ascii_uppercase();
+    title.push_str(&mon[1..].to_ascii_lowercase());
+    let year = match (year.len(), num(year)?) {
+        (2, y) if y < 50 => 2000 + y,
+        (2, y) => 1900 + y,
+        (4, y) => y,
+        _ => return None,
+    };
+    let (h, mi, sec) = clock(hms)?;
+    let offset = match rest.first().copied() {
+        None => 0,
+        Some(tz) => match tz.to_ascii_uppercase().as_str() {
+            "GMT" | "UT" | "UTC" | "Z" => 0,
+            "EST" => -5 * 3600,
+            "EDT" => -4 * 3600,
+            "CST" => -6 * 3600,
+            "CDT" => -5 * 3600,
+            "MST" => -7 * 3600,
+            "MDT" => -6 * 3600,
+            "PST" => -8 * 3600,
+            "PDT" => -7 * 3600,
+            _ => numeric_offset(tz)?,
+        },
+    };
+    unix_from_parts(year, month_number(&title)?, num(day)?, h, mi, sec, offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_times() {
+        for (raw, want) in [
+            ("2024-03-05T08:09:10+08:00", Some("2024-03-05T00:09:10Z")),
+            ("2024-03-05T08:09:10.123Z", Some("2024-03-05T08:09:10Z")),
+            ("2024-03-05 08:09", Some("2024-03-05T08:09:00Z")),
+            ("2024-03-05", Some("2024-03-05T00:00:00Z")),
+            ("2024-03-05T01:00:00-0130", Some("2024-03-05T02:30:00Z")),
+            (
+                "Tue, 05 Mar 2024 08:09:10 +0800",
+                Some("2024-03-05T00:09:10Z"),
+            ),
+            ("Tue, 5 Mar 2024 08:09:10 GMT", Some("2024-03-05T08:09:10Z")),
+            ("5 MAR 24 08:09 EST", Some("2024-03-05T13:09:00Z")),
+            ("yesterday", None),
+            ("2024-13-05", None),
+            ("Tue, 05 Foo 2024 08:09:10 GMT", None),
+            ("", None),
+        ] {
+            assert_eq!(web_time(raw).as_deref(), want, "{raw}");
+        }
+    }
 
     #[test]
     fn civil_round_trip() {
