@@ -40,7 +40,7 @@ impl Default for ArchiveOptions {
         ArchiveOptions {
             max_file_size: 1_000_000_000,
             gzip_level: 6,
-            batch_records: 2000,
+            batch_records: 1000,
         }
     }
 }
@@ -566,7 +566,9 @@ impl Archive {
         open: Opener,
     ) -> Result<ImportReport, ArchiveError> {
         let counter = Arc::new(AtomicU64::new(0));
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<BatchMsg>(4);
+        // One batch in the channel, one being read, one being written: memory stays bounded by
+        // about three batches whatever the input size.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<BatchMsg>(1);
         let level = self.options.gzip_level;
         let batch_records = self.options.batch_records;
         let src_name = PathBuf::from(&source);
@@ -695,6 +697,10 @@ impl Archive {
     }
 }
 
+/// Bytes of gzip members per import batch (with [`ArchiveOptions::batch_records`], the bound on
+/// what one batch holds in memory).
+const MAX_BATCH_BYTES: usize = 8 << 20;
+
 /// Opens an import source in the reading thread and hands it to the record loop.
 type Opener = Box<
     dyn FnOnce(Arc<AtomicU64>, &mut dyn FnMut(&mut dyn Read)) -> Result<(), ArchiveError> + Send,
@@ -739,7 +745,7 @@ fn produce(
             pairing.advance(p.record);
         }
         prev = Some(read);
-        if batch.len() >= batch_records || bytes >= 32 << 20 {
+        if batch.len() >= batch_records || bytes >= MAX_BATCH_BYTES {
             bytes = 0;
             if tx
                 .blocking_send(Ok((std::mem::take(&mut batch), arc, junk)))

@@ -293,66 +293,86 @@ impl Archive {
         progress: crate::Progress<'_>,
     ) -> Result<VerifyReport, ArchiveError> {
         let mut report = VerifyReport::default();
-        let captures = self
-            .store
-            .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
-            .await?;
         let leaves = self.store.ledger_leaves().await?;
-        let total: u64 = captures.iter().map(|c| c.length).sum();
+        let total: u64 = self
+            .warc_files()?
+            .iter()
+            .filter_map(|n| fs::metadata(self.root().join(crate::WARC_DIR).join(n)).ok())
+            .map(|m| m.len())
+            .sum();
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut offsets: std::collections::HashMap<String, std::collections::HashSet<u64>> =
+            Default::default();
+        let (mut i, mut done, mut bytes) = (0usize, 0u64, 0u64);
+        {
+            // Streamed in archive order: memory does not grow with the number of records.
+            let mut each = |c: Capture| {
+                match self.read_member(&c) {
+                    Ok(member) => bytes += member.len() as u64,
+                    Err(e) => findings.push(Finding {
+                        kind: "record".into(),
+                        message: format!("{} ({})", e, c.record_id),
+                    }),
+                }
+                match (leaf_for(&c), leaves.get(i)) {
+                    (Ok(h), Some((file, off, stored))) => {
+                        if (file, *off) != (&c.warc_file, c.offset) || hex_encode(&h) != *stored {
+                            findings.push(Finding {
+                                kind: "log".into(),
+                                message: format!(
+                                    "leaf {i} does not match the record at {} byte {} ({})",
+                                    c.warc_file, c.offset, c.record_id
+                                ),
+                            });
+                        }
+                    }
+                    (Err(e), _) => findings.push(Finding {
+                        kind: "record".into(),
+                        message: e.to_string(),
+                    }),
+                    (Ok(_), None) => {}
+                }
+                if full {
+                    offsets
+                        .entry(c.warc_file.clone())
+                        .or_default()
+                        .insert(c.offset);
+                }
+                i += 1;
+                done += c.length;
+                if i % 1000 == 0 {
+                    progress(done, total);
+                }
+                Ok(())
+            };
+            self.store
+                .for_each_capture(&CaptureFilter::default(), CaptureOrder::Archive, &mut each)
+                .await?;
+        }
+        report.records = i as u64;
+        report.bytes = bytes;
+        if leaves.len() != i {
+            findings.push(Finding {
+                kind: "log".into(),
+                message: format!(
+                    "{i} records are indexed but the log has {} leaves",
+                    leaves.len()
+                ),
+            });
+        }
         let mut find = |kind: &str, message: String| {
-            report.findings.push(Finding {
+            findings.push(Finding {
                 kind: kind.into(),
                 message,
             })
         };
-        if leaves.len() != captures.len() {
-            find(
-                "log",
-                format!(
-                    "{} records are indexed but the log has {} leaves",
-                    captures.len(),
-                    leaves.len()
-                ),
-            );
-        }
-        let mut done = 0u64;
-        for (i, c) in captures.iter().enumerate() {
-            match self.read_member(c) {
-                Ok(member) => report.bytes += member.len() as u64,
-                Err(e) => find("record", format!("{} ({})", e, c.record_id)),
-            }
-            match (leaf_for(c), leaves.get(i)) {
-                (Ok(h), Some((file, off, stored))) => {
-                    if (file, *off) != (&c.warc_file, c.offset) || hex_encode(&h) != *stored {
-                        find(
-                            "log",
-                            format!(
-                                "leaf {i} does not match the record at {} byte {} ({})",
-                                c.warc_file, c.offset, c.record_id
-                            ),
-                        );
-                    }
-                }
-                (Err(e), _) => find("record", e.to_string()),
-                (Ok(_), None) => {}
-            }
-            report.records += 1;
-            done += c.length;
-            if i % 1000 == 0 {
-                progress(done, total);
-            }
-        }
         if full {
             for name in self.warc_files()? {
                 let path = self.root().join(crate::WARC_DIR).join(&name);
                 let file = fs::File::open(&path).map_err(|e| ArchiveError::io(&path, e))?;
                 let reader =
                     annals_warc::WarcReader::new(std::io::BufReader::with_capacity(1 << 20, file));
-                let indexed: std::collections::HashSet<u64> = captures
-                    .iter()
-                    .filter(|c| c.warc_file == name)
-                    .map(|c| c.offset)
-                    .collect();
+                let indexed = offsets.remove(&name).unwrap_or_default();
                 let mut seen = 0usize;
                 for item in reader {
                     match item {
@@ -447,6 +467,7 @@ impl Archive {
             prev = Some(cp);
         }
         progress(total, total);
+        report.findings = findings;
         Ok(report)
     }
 }
