@@ -300,8 +300,36 @@ pub fn record_line(c: &Capture) -> String {
 /// unsorted. `filename` is what the lines name. Offsets, lengths and `recordDigest` are those
 /// warcio reports ([`annals_warc::ReadRecord::index_span`]), and requests pair with adjacent
 /// responses in either order, left to right, as in cdxj-indexer.
-pub fn index_file<R: std::io::BufRead>(
+///
+/// Two threads: one decompresses and parses, the other hashes records and builds lines.
+pub fn index_file<R: std::io::BufRead + Send>(
     input: R,
+    filename: &str,
+) -> (Vec<String>, Option<annals_warc::Error>) {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<
+            Vec<Result<annals_warc::ReadRecord, annals_warc::Error>>,
+        >(8);
+        scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(256);
+            for item in WarcReader::new(input).keep_source_bytes(true) {
+                chunk.push(item);
+                if chunk.len() == 256
+                    && tx
+                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(256)))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = tx.send(chunk);
+        });
+        index_records(rx.into_iter().flatten(), filename)
+    })
+}
+
+fn index_records(
+    records: impl Iterator<Item = Result<annals_warc::ReadRecord, annals_warc::Error>>,
     filename: &str,
 ) -> (Vec<String>, Option<annals_warc::Error>) {
     let mut lines = Vec::new();
@@ -322,7 +350,7 @@ pub fn index_file<R: std::io::BufRead>(
             lines.push(f.line(span.length, span.offset, filename, rd.as_deref()));
         }
     };
-    for item in WarcReader::new(input).keep_source_bytes(true) {
+    for item in records {
         match item {
             Ok(r) => {
                 if let Some(p) = cur.take() {
