@@ -8,7 +8,8 @@
 # Exits non-zero as soon as a target crashes, times out, leaks or exceeds the memory limit; the
 # reproducer is left in fuzz/artifacts/<target>/ (CI should upload that directory).
 # Environment: ANNALS_WARC_DATA (real archives used as seeds, see prepare-corpus.sh),
-# FUZZ_RSS_LIMIT_MB (default 2048). Targets run one at a time.
+# FUZZ_RSS_LIMIT_MB (default 2048), FUZZ_SEED (default 1: CI repeats the same mutation
+# sequence; pass another seed to explore). Targets run one at a time.
 set -euo pipefail
 
 secs="${1:-60}"
@@ -39,6 +40,7 @@ for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     if ! cargo fuzz run "$t" "corpus/$t" -- \
         -max_total_time="$secs" \
+        -seed="${FUZZ_SEED:-1}" \
         -rss_limit_mb="${FUZZ_RSS_LIMIT_MB:-2048}" \
         -timeout=10 \
         -max_len=65536 \

@@ -20,6 +20,9 @@ pub enum Layout {
 /// Feeds `data` to [`WarcReader`] and to everything downstream that the importer and indexer run
 /// on a record, checking invariants along the way.
 pub fn check_reader(data: &[u8], layout: Layout) {
+    // The reader sniffs gzip itself: arbitrary bytes that start with the gzip magic take the gzip
+    // path whatever the caller meant.
+    let layout = if data.starts_with(&[0x1f, 0x8b]) { Layout::Gzip } else { layout };
     let mut reader = WarcReader::new(data).keep_source_bytes(true);
     let mut records: Vec<ReadRecord> = Vec::new();
     let mut last_end = 0u64;

@@ -83,7 +83,8 @@ pub struct ReadRecord {
     /// True when the span is a gzip member holding this record alone.
     pub own_member: bool,
     /// Bytes of non-record data skipped after this record to find the next one (0 in a
-    /// well-formed file); they belong to this record's span.
+    /// well-formed file); they belong to this record's span. Counted in decompressed bytes for
+    /// gzip input.
     pub junk: usize,
     /// The record's place as warcio's `ArchiveIterator` (and so cdxj-indexer) reports it, which
     /// is what a CDXJ line about the source file must say. For gzip input it is [`Self::span`].
