@@ -108,32 +108,29 @@ impl Archive {
         if !root.join(MARKER).is_file() || !root.join(WARC_DIR).is_dir() {
             return Err(ArchiveError::NotInitialised(root.to_path_buf()));
         }
-        let lock_path = root.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| ArchiveError::io(&lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(ArchiveError::Locked(root.to_path_buf()));
-            }
-            Err(fs::TryLockError::Error(e)) => return Err(ArchiveError::io(&lock_path, e)),
-        }
+        let lock = take_lock(root)?;
+        Self::attach(root, options, lock, None).await
+    }
+
+    /// Opens the index under `lock` and brings it up to date with the WARC files.
+    async fn attach(
+        root: &Path,
+        options: ArchiveOptions,
+        lock: File,
+        progress: Option<Progress<'_>>,
+    ) -> Result<Archive, ArchiveError> {
         let store = SqliteStore::open(&root.join(INDEX_DB)).await?;
         store.migrate().await?;
+        let tree = crate::ledger::tree_from_state(store.ledger_state().await?)?;
         let mut archive = Archive {
             root: root.to_path_buf(),
             store: Box::new(store),
             _lock: lock,
             options,
             current: None,
-            tree: annals_ledger::Tree::new(),
+            tree,
         };
-        archive.tree = crate::ledger::tree_from_state(archive.store.ledger_state().await?)?;
-        archive.recover(None).await?;
+        archive.recover(progress).await?;
         Ok(archive)
     }
 
@@ -318,45 +315,15 @@ impl Archive {
         if !root.join(MARKER).is_file() {
             return Err(ArchiveError::NotInitialised(root.to_path_buf()));
         }
-        {
-            // Take the lock before touching the index.
-            let lock_path = root.join(LOCK_FILE);
-            let lock = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock_path)
-                .map_err(|e| ArchiveError::io(&lock_path, e))?;
-            if lock.try_lock().is_err() {
-                return Err(ArchiveError::Locked(root.to_path_buf()));
-            }
-            for suffix in ["", "-wal", "-shm"] {
-                let p = root.join(format!("{INDEX_DB}{suffix}"));
-                if p.exists() {
-                    fs::remove_file(&p).map_err(|e| ArchiveError::io(&p, e))?;
-                }
+        // The lock is held from before the index is removed until the rebuilt one is open.
+        let lock = take_lock(root)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let p = root.join(format!("{INDEX_DB}{suffix}"));
+            if p.exists() {
+                fs::remove_file(&p).map_err(|e| ArchiveError::io(&p, e))?;
             }
         }
-        let lock_path = root.join(LOCK_FILE);
-        let lock = File::options()
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| ArchiveError::io(&lock_path, e))?;
-        lock.try_lock()
-            .map_err(|_| ArchiveError::Locked(root.to_path_buf()))?;
-        let store = SqliteStore::open(&root.join(INDEX_DB)).await?;
-        store.migrate().await?;
-        let mut archive = Archive {
-            root: root.to_path_buf(),
-            store: Box::new(store),
-            _lock: lock,
-            options,
-            current: None,
-            tree: annals_ledger::Tree::new(),
-        };
-        archive.tree = crate::ledger::tree_from_state(archive.store.ledger_state().await?)?;
-        archive.recover(Some(progress)).await?;
-        Ok(archive)
+        Self::attach(root, options, lock, Some(progress)).await
     }
 
     /// Commits index rows together with their ledger leaves, in one transaction.
@@ -762,6 +729,22 @@ fn produce(
     let _ = tx.blocking_send(Ok((batch, arc, junk)));
     if let Some(e) = failure {
         let _ = tx.blocking_send(Err(e));
+    }
+}
+
+/// Takes the data directory's exclusive lock (released when the file is closed, even by a crash).
+fn take_lock(root: &Path) -> Result<File, ArchiveError> {
+    let lock_path = root.join(LOCK_FILE);
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| ArchiveError::io(&lock_path, e))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(fs::TryLockError::WouldBlock) => Err(ArchiveError::Locked(root.to_path_buf())),
+        Err(fs::TryLockError::Error(e)) => Err(ArchiveError::io(&lock_path, e)),
     }
 }
 
