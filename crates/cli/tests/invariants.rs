@@ -4,53 +4,11 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-fn annals(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_annals"));
-    c.arg("--data")
-        .arg(data)
-        .arg("--quiet")
-        .env_remove("ANNALS_DATA");
-    c
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run annals");
-    assert!(
-        out.status.success(),
-        "annals failed: {:?}\nstdout: {}\nstderr: {}",
-        cmd,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn fail(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run annals");
-    assert!(!out.status.success(), "expected failure: {cmd:?}");
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(
-        err.contains("annals: error: "),
-        "one-line error expected, got {err}"
-    );
-    err
-}
-
-fn shared_warcs() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/warc"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/data/warc is absent");
-        None
-    }
-}
+mod common;
+use common::{annals, fail, run, shared_warcs};
 
 /// A loopback HTTP server answering every path with the current body; records request headers.
 struct Server {

@@ -2,27 +2,9 @@
 //! `annals verify` must name it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn annals(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_annals"));
-    c.arg("--data")
-        .arg(data)
-        .arg("--quiet")
-        .env_remove("ANNALS_DATA");
-    c
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+mod common;
+use common::{annals, run as ok};
 
 fn verify_fails(data: &Path, full: bool) -> String {
     let mut cmd = annals(data);
