@@ -153,6 +153,34 @@ bundle's internal consistency is proven.\n\nExample:\n  annals verify-proof proo
         #[arg(long)]
         json: bool,
     },
+    /// Serve a censored platform on loopback, with ground truth: for testing and demonstrations.
+    #[command(
+        after_help = "Speaks the Bilibili, Zhihu and Weibo API shapes and plain HTML pages. Items are published,\n\
+grow, and get deleted, hidden, reviewed or region-locked over simulated time; anti-crawl blocks,\n\
+5xx bursts and ghost flaps are injected. GET /_sim/items lists item URLs, /_sim/truth what really\n\
+happened (JSONL).\n\n\
+Example:\n  annals simulate --port 8700 --items 1000 --speed 60 --truth truth.jsonl"
+    )]
+    Simulate {
+        /// Port on 127.0.0.1 (0 picks a free one; the address is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Items to publish.
+        #[arg(long, default_value_t = 10_000)]
+        items: usize,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        /// Seed of the simulated world.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the ground truth (JSONL) here on exit.
+        #[arg(long, value_name = "FILE")]
+        truth: Option<PathBuf>,
+        /// Stop after this many real seconds [default: run until Ctrl-C].
+        #[arg(long = "for", value_name = "SECONDS")]
+        run_for: Option<u64>,
+    },
     /// Measure annals against the reference tools on a generated WARC.
     #[command(subcommand)]
     Bench(Bench),

@@ -468,6 +468,43 @@ async fn run(cli: Cli) -> Result<()> {
                 Err(why) => bail!("{}: invalid proof: {why}", proof.display()),
             }
         }
+        Command::Simulate {
+            port,
+            items,
+            speed,
+            seed,
+            truth,
+            run_for,
+        } => {
+            let cfg = annals_simulator::SimConfig {
+                seed: *seed,
+                items: *items,
+                ..annals_simulator::SimConfig::default()
+            };
+            let world = std::sync::Arc::new(annals_simulator::World::new(cfg)?);
+            let clock = std::sync::Arc::new(annals_simulator::RealClock::new(0, *speed));
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
+            let (local, handle) =
+                annals_simulator::serve_world(addr, world.clone(), clock.clone()).await?;
+            println!("http://{local}");
+            eprintln!(
+                "annals: simulating {items} items at {speed}x on http://{local} (item URLs: /_sim/items, ground truth: /_sim/truth); Ctrl-C stops"
+            );
+            match run_for {
+                Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(*secs)).await,
+                None => tokio::signal::ctrl_c().await?,
+            }
+            handle.shutdown().await?;
+            if let Some(path) = truth {
+                use annals_simulator::Clock as _;
+                let now = clock.now();
+                world.write_truth(path, now)?;
+                eprintln!(
+                    "annals: ground truth up to simulated second {now} written to {}",
+                    path.display()
+                );
+            }
+        }
         Command::Bench(args::Bench::Warc(b)) => bench::warc(b, cli.quiet)?,
     }
     Ok(())
