@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 mod common;
-use common::{annals, fail, run, shared_warcs};
+use common::{annals, fail, only_warc, resource, resource_member, run, shared_warcs};
 
 /// A loopback HTTP server answering every path with the current body; records request headers.
 struct Server {
@@ -179,12 +179,7 @@ fn import_copies_records_verbatim() {
 
     // Every source member appears verbatim in the archive's file.
     let src = std::fs::read(shared.join("pywb_sample_archive/warcs/dupes.warc.gz")).unwrap();
-    let archive_file = std::fs::read_dir(data.join("warcs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let archive_file = only_warc(&data);
     let stored = std::fs::read(archive_file).unwrap();
     let reader = annals_warc::WarcReader::new(&src[..]).keep_source_bytes(true);
     let mut n = 0;
@@ -245,12 +240,7 @@ fn unchanged_capture_is_a_revisit() {
     assert_eq!(revisit["payload_digest"], original["payload_digest"]);
 
     // The revisit record itself carries the profile and Refers-To fields.
-    let warc = std::fs::read_dir(data.join("warcs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let warc = only_warc(&data);
     let bytes = std::fs::read(warc).unwrap();
     let recs: Vec<_> = annals_warc::WarcReader::new(&bytes[..])
         .collect::<Result<_, _>>()
@@ -397,22 +387,18 @@ fn bad_input_is_a_clear_error() {
     assert!(err.contains("not a time"), "{err}");
 
     // A truncated WARC: the records before the cut are kept, the error names file and offset.
-    let good = annals_warc::RecordBuilder::new(
-        "resource",
+    let good = resource(
         "urn:uuid:00000000-0000-4000-8000-000000000001",
-        &annals_warc::WarcDate::from_unix(1_700_000_000, 0),
-    )
-    .target_uri("urn:text:one")
-    .content_type("text/plain")
-    .build(b"one");
-    let cut = annals_warc::RecordBuilder::new(
-        "resource",
+        "urn:text:one",
+        1_700_000_000,
+        b"one",
+    );
+    let cut = resource(
         "urn:uuid:00000000-0000-4000-8000-000000000002",
-        &annals_warc::WarcDate::from_unix(1_700_000_000, 0),
-    )
-    .target_uri("urn:text:two")
-    .content_type("text/plain")
-    .build(b"two two two two");
+        "urn:text:two",
+        1_700_000_000,
+        b"two two two two",
+    );
     let trunc = tmp.path().join("cut.warc");
     std::fs::write(&trunc, [&good[..], &cut[..cut.len() - 10]].concat()).unwrap();
     let err = fail(annals(&data).arg("import").arg(&trunc));
@@ -504,17 +490,15 @@ fn disk_full_loses_nothing() {
                 x as u8
             })
             .collect();
-        big.extend(annals_warc::writer::gzip_member(
-            &annals_warc::RecordBuilder::new(
-                "resource",
-                &format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
-                &annals_warc::WarcDate::from_unix(1_700_000_000, 0),
-            )
-            .target_uri(&format!("urn:blob:{i}"))
-            .content_type("application/octet-stream")
-            .build(&body),
-            6,
-        ));
+        let rec = annals_warc::RecordBuilder::new(
+            "resource",
+            &format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
+            &annals_warc::WarcDate::from_unix(1_700_000_000, 0),
+        )
+        .target_uri(&format!("urn:blob:{i}"))
+        .content_type("application/octet-stream")
+        .build(&body);
+        big.extend(annals_warc::writer::gzip_member(&rec, 6));
     }
     let input = tmp.path().join("big.warc.gz");
     std::fs::write(&input, big).unwrap();
@@ -549,24 +533,16 @@ fn torn_tail_is_cut_and_unindexed_records_recovered() {
         .arg("capture")
         .arg(format!("http://{}/a", srv.addr)));
     let before = records(&data);
-    let warc = std::fs::read_dir(data.join("warcs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let warc = only_warc(&data);
     let size = std::fs::metadata(&warc).unwrap().len();
 
     // A complete record appended behind the index's back is recovered, not lost.
-    let rec = annals_warc::RecordBuilder::new(
-        "resource",
+    let member = resource_member(
         "urn:uuid:00000000-0000-4000-8000-0000000000aa",
-        &annals_warc::WarcDate::from_unix(1_700_000_000, 0),
-    )
-    .target_uri("urn:text:recovered")
-    .content_type("text/plain")
-    .build(b"written, fsynced, not yet indexed");
-    let member = annals_warc::writer::gzip_member(&rec, 6);
+        "urn:text:recovered",
+        1_700_000_000,
+        b"written, fsynced, not yet indexed",
+    );
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(&warc)

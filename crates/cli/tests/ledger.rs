@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{annals, run as ok};
+use common::{annals, member_len, only_warc, resource_member, run as ok};
 
 fn verify_fails(data: &Path, full: bool) -> String {
     let mut cmd = annals(data);
@@ -26,15 +26,12 @@ fn setup(dir: &Path) -> (PathBuf, PathBuf) {
     let data = dir.join("data");
     let mut input = Vec::new();
     for i in 0..40 {
-        let rec = annals_warc::RecordBuilder::new(
-            "resource",
+        input.extend(resource_member(
             &format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
-            &annals_warc::WarcDate::from_unix(1_700_000_000 + i, 0),
-        )
-        .target_uri(&format!("urn:text:item/{i}"))
-        .content_type("text/plain")
-        .build(format!("post number {i}: what was said").as_bytes());
-        input.extend(annals_warc::writer::gzip_member(&rec, 6));
+            &format!("urn:text:item/{i}"),
+            1_700_000_000 + i,
+            format!("post number {i}: what was said").as_bytes(),
+        ));
         if i == 19 {
             let first = dir.join("first.warc.gz");
             std::fs::write(&first, &input).unwrap();
@@ -47,12 +44,7 @@ fn setup(dir: &Path) -> (PathBuf, PathBuf) {
     ok(annals(&data).arg("import").arg(&all));
     ok(annals(&data).args(["ledger", "checkpoint"]));
     ok(annals(&data).args(["verify", "--full"]));
-    let warc = std::fs::read_dir(data.join("warcs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let warc = only_warc(&data);
     (data, warc)
 }
 
@@ -118,21 +110,13 @@ fn reindexing_an_altered_record_is_caught_by_the_checkpoints() {
     // the record itself now "verifies", but the log no longer matches what was signed.
     let offset = record_offset(&data, "urn:text:item/3") as usize;
     let bytes = std::fs::read(&warc).unwrap();
-    let old_len = annals_warc::WarcReader::new(&bytes[offset..])
-        .next()
-        .unwrap()
-        .unwrap()
-        .span
-        .length as usize;
-    let forged = annals_warc::RecordBuilder::new(
-        "resource",
+    let old_len = member_len(&bytes, offset);
+    let member = resource_member(
         "urn:uuid:00000000-0000-4000-8000-000000000003",
-        &annals_warc::WarcDate::from_unix(1_700_000_003, 0),
-    )
-    .target_uri("urn:text:item/3")
-    .content_type("text/plain")
-    .build(b"post number 3: something else entirely");
-    let member = annals_warc::writer::gzip_member(&forged, 6);
+        "urn:text:item/3",
+        1_700_000_003,
+        b"post number 3: something else entirely",
+    );
     let rewritten = [&bytes[..offset], &member[..], &bytes[offset + old_len..]].concat();
     std::fs::write(&warc, rewritten).unwrap();
     ok(annals(&data).arg("reindex"));
@@ -154,12 +138,7 @@ fn deleted_and_inserted_records_are_found() {
     // Delete a record from the middle of the file, then rebuild the index from the files.
     let offset = record_offset(&data, "urn:text:item/30") as usize;
     let bytes = std::fs::read(&warc).unwrap();
-    let len = annals_warc::WarcReader::new(&bytes[offset..])
-        .next()
-        .unwrap()
-        .unwrap()
-        .span
-        .length as usize;
+    let len = member_len(&bytes, offset);
     std::fs::write(&warc, [&bytes[..offset], &bytes[offset + len..]].concat()).unwrap();
     ok(annals(&data).arg("reindex"));
     let out = verify_fails(&data, false);
@@ -188,12 +167,7 @@ fn signing_is_refused_after_a_rewrite() {
     let (data, warc) = setup(tmp.path());
     let offset = record_offset(&data, "urn:text:item/5") as usize;
     let bytes = std::fs::read(&warc).unwrap();
-    let len = annals_warc::WarcReader::new(&bytes[offset..])
-        .next()
-        .unwrap()
-        .unwrap()
-        .span
-        .length as usize;
+    let len = member_len(&bytes, offset);
     std::fs::write(&warc, [&bytes[..offset], &bytes[offset + len..]].concat()).unwrap();
     ok(annals(&data).arg("reindex"));
     let out = annals(&data)
@@ -279,15 +253,13 @@ fn proof_bundles_verify_offline_and_catch_tampering() {
 
     // A record archived after the last checkpoint cannot be proven yet.
     let late = tmp.path().join("late.warc.gz");
-    let rec = annals_warc::RecordBuilder::new(
-        "resource",
+    let member = resource_member(
         "urn:uuid:00000000-0000-4000-8000-0000000000ff",
-        &annals_warc::WarcDate::from_unix(1_800_000_000, 0),
-    )
-    .target_uri("urn:text:late")
-    .content_type("text/plain")
-    .build(b"late");
-    std::fs::write(&late, annals_warc::writer::gzip_member(&rec, 6)).unwrap();
+        "urn:text:late",
+        1_800_000_000,
+        b"late",
+    );
+    std::fs::write(&late, member).unwrap();
     ok(annals(&data).arg("import").arg(&late));
     let out = annals(&data)
         .args(["prove", "urn:text:late"])

@@ -53,3 +53,36 @@ pub fn shared_warcs() -> Option<PathBuf> {
         None
     }
 }
+
+/// One WARC/1.1 `resource` record (uncompressed): `text/plain`, `body`, at `unix` seconds.
+pub fn resource(id: &str, url: &str, unix: i64, body: &[u8]) -> Vec<u8> {
+    annals_warc::RecordBuilder::new("resource", id, &annals_warc::WarcDate::from_unix(unix, 0))
+        .target_uri(url)
+        .content_type("text/plain")
+        .build(body)
+}
+
+/// The same record as one gzip member.
+pub fn resource_member(id: &str, url: &str, unix: i64, body: &[u8]) -> Vec<u8> {
+    annals_warc::writer::gzip_member(&resource(id, url, unix, body), 6)
+}
+
+/// The archive's WARC file, when it has exactly one (tests that start empty).
+pub fn only_warc(data: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data.join("warcs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "expected one WARC file: {files:?}");
+    files.remove(0)
+}
+
+/// Length of the gzip member that starts at `offset` in `file_bytes`.
+pub fn member_len(file_bytes: &[u8], offset: usize) -> usize {
+    annals_warc::WarcReader::new(&file_bytes[offset..])
+        .next()
+        .unwrap()
+        .unwrap()
+        .span
+        .length as usize
+}
