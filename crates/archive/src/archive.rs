@@ -62,6 +62,10 @@ pub struct ImportReport {
     pub junk_bytes: u64,
     /// The error that stopped reading, if any (every record before it was imported).
     pub error: Option<String>,
+    /// For a WACZ: what checking it found (hashes, and the signature: who signed, or which
+    /// anonymous key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wacz: Option<String>,
 }
 
 /// Progress of a long operation: bytes done out of a total (0 when unknown).
@@ -486,10 +490,10 @@ impl Archive {
                 report
             )));
         }
-        tracing::info!("{report}");
         let entries = wacz.warc_entries();
         let mut total = ImportReport {
             source: path.display().to_string(),
+            wacz: Some(report.to_string()),
             ..ImportReport::default()
         };
         drop(wacz);

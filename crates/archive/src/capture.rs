@@ -53,6 +53,16 @@ fn build_prepared(records: Vec<Vec<u8>>, level: u32) -> Vec<Prepared> {
 }
 
 impl Archive {
+    /// Appends whole WARC records (each compressed into its own gzip member): written,
+    /// fsynced and committed to the index with their ledger leaves. Returns the index rows.
+    pub async fn append_records(
+        &mut self,
+        records: Vec<Vec<u8>>,
+    ) -> Result<Vec<annals_model::Capture>, ArchiveError> {
+        let prepared = build_prepared(records, self.options.gzip_level);
+        self.append(prepared).await
+    }
+
     /// Fetches `url` with `fetcher` and archives every exchange. An unchanged payload (same
     /// URL, same payload digest as an archived response) becomes a 1.1 identical-payload-digest
     /// revisit that keeps the new HTTP headers.
@@ -94,9 +104,13 @@ impl Archive {
                 ex,
                 &payload_digest,
                 original.as_ref(),
-                i,
-                n,
-                &fetch.redirect_chain,
+                &ExchangeContext {
+                    hop: i,
+                    hops: n,
+                    chain: &fetch.redirect_chain,
+                    extra: &[],
+                    metadata: true,
+                },
             );
             let stored_as = if original.is_some() {
                 "revisit"
@@ -122,18 +136,46 @@ impl Archive {
     }
 }
 
-/// The WARC records of one exchange: response or revisit, then request, then metadata.
-fn exchange_records(
+/// Where an exchange stands in its fetch, and what else its records carry.
+#[derive(Debug, Clone, Copy)]
+pub struct ExchangeContext<'a> {
+    /// Index of the exchange in its redirect chain.
+    pub hop: usize,
+    /// Exchanges in the chain.
+    pub hops: usize,
+    /// The chain's URLs.
+    pub chain: &'a [String],
+    /// Extra WARC fields for the response (or revisit) record, e.g. the observer's
+    /// `Annals-Item` and `WARC-Concurrent-To`.
+    pub extra: &'a [(&'a str, &'a str)],
+    /// Whether to add the `metadata` record (fetch duration, hop, redirect target).
+    pub metadata: bool,
+}
+
+/// The WARC records of one exchange: response or revisit (a 1.1 identical-payload-digest
+/// revisit of `original` when given), then request, then (optionally) metadata. The first
+/// record's id is returned with them.
+pub fn exchange_records(
     ex: &Exchange,
     payload_digest: &str,
     original: Option<&annals_model::Capture>,
-    hop: usize,
-    hops: usize,
-    chain: &[String],
+    cx: &ExchangeContext<'_>,
 ) -> Vec<Vec<u8>> {
+    exchange_records_with_id(ex, payload_digest, original, cx, &id())
+}
+
+/// [`exchange_records`] with the response record's id given (`urn:uuid:…`, no brackets).
+pub fn exchange_records_with_id(
+    ex: &Exchange,
+    payload_digest: &str,
+    original: Option<&annals_model::Capture>,
+    cx: &ExchangeContext<'_>,
+    resp_id: &str,
+) -> Vec<Vec<u8>> {
+    let (hop, hops, chain) = (cx.hop, cx.hops, cx.chain);
     let d = ex.started_at;
     let date = WarcDate::from_unix(d.unix_timestamp(), d.nanosecond() / 1000 * 1000);
-    let (resp_id, req_id, meta_id) = (id(), id(), id());
+    let (resp_id, req_id, meta_id) = (resp_id.to_string(), id(), id());
     let mut resp = match original {
         Some(o) => RecordBuilder::new("revisit", &resp_id, &date)
             .target_uri(&ex.url)
@@ -161,6 +203,9 @@ fn exchange_records(
     if ex.protocol != "http/1.1" {
         resp = resp.field("WARC-Protocol", &ex.protocol);
     }
+    for (name, value) in cx.extra {
+        resp = resp.field(name, value);
+    }
     let resp = match original {
         Some(_) => resp.build(ex.response_head()),
         None => resp.build(&ex.response),
@@ -182,6 +227,9 @@ fn exchange_records(
     }
     if let Some(loc) = &ex.location {
         fields.push(("redirectTo", loc));
+    }
+    if !cx.metadata {
+        return vec![resp, req];
     }
     let meta = RecordBuilder::new("metadata", &meta_id, &date)
         .target_uri(&ex.url)

@@ -8,7 +8,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use annals_ledger::{Checkpoint, Entry, Hash, Signer, Tree, Verifier, leaf_hash};
+use annals_ledger::{
+    Checkpoint, Entry, Hash, Signer, Tile, TileHashReader, Tree, Verifier, encode_bundle,
+    grow_start, grow_tiles, leaf_hash, parse_timestamp_reply, timestamp_request,
+};
 use annals_model::Capture;
 use annals_store::{CaptureFilter, CaptureOrder, LedgerBatch};
 use annals_warc::digest::{hex_decode, hex_encode};
@@ -22,6 +25,10 @@ const SIGNER_FILE: &str = "annals.key";
 const VERIFIER_FILE: &str = "annals.pub";
 const LATEST: &str = "checkpoint";
 const HISTORY: &str = "checkpoints";
+/// Staging folder for entry bundles, moved into `tile/` once the new tree is proven consistent.
+const STAGING: &str = "tile.new";
+/// Largest TSA reply accepted.
+const MAX_TSR: usize = 1 << 20;
 
 /// The ledger leaf entry of a stored record.
 pub fn entry_for(c: &Capture) -> Result<Entry, ArchiveError> {
@@ -68,11 +75,9 @@ fn ledger_err(e: annals_ledger::LedgerError) -> ArchiveError {
     ArchiveError::Invalid(format!("ledger: {e}"))
 }
 
-/// Appends the leaves of `rows` to a copy of `tree` and returns the batch to commit with them.
-pub(crate) fn batch_for(
-    tree: &Tree,
-    rows: &[Capture],
-) -> Result<(Tree, LedgerBatch), ArchiveError> {
+/// Appends the leaves of `rows` to a copy of `tree` and returns the batch to commit with them:
+/// the archive's append path (entry encoding, leaf hashing, tree), minus the store commit.
+pub fn batch_for(tree: &Tree, rows: &[Capture]) -> Result<(Tree, LedgerBatch), ArchiveError> {
     let mut next = tree.clone();
     let mut leaves = Vec::with_capacity(rows.len());
     for c in rows {
@@ -145,6 +150,43 @@ fn write_private(path: &Path, text: &str) -> Result<(), ArchiveError> {
         .map_err(|e| ArchiveError::io(path, e))
 }
 
+/// Writes `data` to `path` through a temporary file and a rename, creating the folder.
+fn write_atomic(path: &Path, data: &[u8]) -> Result<(), ArchiveError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| ArchiveError::io(parent, e))?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    fs::write(&tmp, data)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|e| ArchiveError::io(path, e))
+}
+
+/// Writes a file, creating its folder.
+fn write_new(path: &Path, data: &[u8]) -> Result<(), ArchiveError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| ArchiveError::io(parent, e))?;
+    }
+    fs::write(path, data).map_err(|e| ArchiveError::io(path, e))
+}
+
+/// Checks a stored TSA reply against the checkpoint note it stamps: granted, SHA-256 imprint of
+/// the note. Returns (genTime as RFC 3339, policy OID).
+fn check_timestamp(der: &[u8], note: &[u8]) -> Result<(String, String), String> {
+    use sha2::Digest as _;
+    let reply = parse_timestamp_reply(der).map_err(|e| e.to_string())?;
+    let token = match reply.token {
+        Some(t) if reply.status <= 1 => t,
+        _ => return Err(format!("the TSA refused (status {})", reply.status)),
+    };
+    let hash: Hash = sha2::Sha256::digest(note).into();
+    if !token.imprints_sha256(&hash) {
+        return Err("its message imprint is not the SHA-256 of the checkpoint".into());
+    }
+    Ok((token.gen_time_rfc3339(), token.policy))
+}
+
 /// What `annals ledger status` shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LedgerStatus {
@@ -178,8 +220,41 @@ pub struct VerifyReport {
     pub bytes: u64,
     /// Checkpoints whose signature and root were checked.
     pub checkpoints: u64,
+    /// RFC 3161 time-stamps found with the checkpoints, each checked against its checkpoint.
+    pub timestamps: Vec<TimestampSummary>,
     /// Problems, empty when everything verifies.
     pub findings: Vec<Finding>,
+}
+
+/// An RFC 3161 time-stamp stored with a checkpoint.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimestampSummary {
+    /// Tree size of the checkpoint it stamps.
+    pub size: u64,
+    /// The stored reply, relative to the data directory (`ledger/checkpoints/<size>.tsr`).
+    pub file: String,
+    /// The TSA's `genTime`, RFC 3339.
+    pub gen_time: String,
+    /// The TSA policy the token was issued under (dotted OID).
+    pub policy: String,
+}
+
+/// What [`Archive::checkpoint_report`] did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckpointReport {
+    /// Tree size of the latest checkpoint (= the log's size).
+    pub size: u64,
+    /// Whether a checkpoint was signed now (false: the last one already covered the log).
+    pub signed: bool,
+    /// The latest checkpoint's signed note.
+    pub note: String,
+    /// Tile files (hash tiles and entry bundles) written under `ledger/tile/`.
+    pub tiles_written: u64,
+    /// The checkpoint's time-stamp, when a TSA is configured and answered (now or earlier).
+    pub timestamp: Option<TimestampSummary>,
+    /// Why the configured TSA gave no time-stamp (the checkpoint is signed all the same; the
+    /// next `checkpoint` call tries again).
+    pub timestamp_error: Option<String>,
 }
 
 fn b64(h: &Hash) -> String {
@@ -229,59 +304,339 @@ impl Archive {
         })
     }
 
-    /// Signs a checkpoint of the current tree (unless the last one already covers it), after
-    /// proving the log is consistent with the last signed checkpoint. Returns the note text.
+    /// Signs a checkpoint of the current tree, unless the last one already covers it, and
+    /// returns the latest checkpoint's note text. See [`Archive::checkpoint_report`].
     pub async fn checkpoint(&self) -> Result<String, ArchiveError> {
-        let signer = signer(self.root())?;
-        let verifier = signer.verifier();
-        let leaves = self.leaf_hashes().await?;
-        if leaves.len() as u64 != self.tree.size() {
-            return Err(ArchiveError::Invalid(format!(
-                "ledger has {} leaves but the tree says {}: run `annals verify`",
-                leaves.len(),
-                self.tree.size()
-            )));
-        }
-        if let Some((size, path)) = self.checkpoints()?.last() {
-            let text = fs::read(path).map_err(|e| ArchiveError::io(path, e))?;
-            let old =
-                Checkpoint::open(&text, std::slice::from_ref(&verifier)).map_err(ledger_err)?;
-            let old_root = annals_ledger::tree_hash(&leaves, *size).ok();
-            if old_root != Some(old.root) {
-                return Err(ArchiveError::Invalid(format!(
-                    "refusing to sign: the log is not consistent with checkpoint {size} (it was rewritten); run `annals verify`"
-                )));
-            }
-            if *size == self.tree.size() {
-                return Ok(String::from_utf8_lossy(&text).to_string());
-            }
-        }
-        let cp = Checkpoint::new(signer.name(), self.tree.size(), self.tree.root());
-        let note = cp.sign(&signer).map_err(ledger_err)?;
-        let dir = self.ledger_dir();
-        let hist = dir.join(HISTORY).join(self.tree.size().to_string());
-        fs::write(&hist, &note).map_err(|e| ArchiveError::io(&hist, e))?;
-        let latest = dir.join(LATEST);
-        let tmp = dir.join("checkpoint.partial");
-        fs::write(&tmp, &note)
-            .and_then(|()| fs::rename(&tmp, &latest))
-            .map_err(|e| ArchiveError::io(&latest, e))?;
-        Ok(note)
+        Ok(self.checkpoint_report().await?.note)
     }
 
-    async fn leaf_hashes(&self) -> Result<Vec<Hash>, ArchiveError> {
-        let rows = self.store.ledger_leaves().await?;
-        rows.iter()
-            .map(|(file, off, hex)| {
-                hex_decode(hex)
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(|| ArchiveError::Damaged {
-                        file: file.clone(),
-                        offset: *off,
-                        reason: "ledger leaf is not a hash".into(),
-                    })
-            })
-            .collect()
+    /// Publishes the log: writes the C2SP tlog-tiles of the current tree under `ledger/tile/`
+    /// (hash tiles and entry bundles, only the new full tiles and the right-edge partial tiles),
+    /// signs a checkpoint into `ledger/checkpoints/<size>` and `ledger/checkpoint`, and, with a
+    /// TSA in `annals.toml`, stores its RFC 3161 time-stamp as `ledger/checkpoints/<size>.tsr`.
+    ///
+    /// Refuses to sign a log that is not consistent with the last checkpoint. Cheap when nothing
+    /// changed: if the last checkpoint already has the tree's size and root, nothing is signed or
+    /// read from the index (tiles are only written if missing, a missing time-stamp is retried),
+    /// so it can be called as often as wanted (`annals run` calls it periodically).
+    pub async fn checkpoint_report(&self) -> Result<CheckpointReport, ArchiveError> {
+        let signer = signer(self.root())?;
+        let verifier = signer.verifier();
+        let config = crate::config::ArchiveConfig::load(self.root())?;
+        let size = self.tree.size();
+        let last = match self.checkpoints()?.last() {
+            None => None,
+            Some((n, path)) => {
+                let text = fs::read(path).map_err(|e| ArchiveError::io(path, e))?;
+                let cp = Checkpoint::open(&text, std::slice::from_ref(&verifier)).map_err(|e| {
+                    ArchiveError::Invalid(format!(
+                        "checkpoint {n} does not verify with ledger/annals.pub ({e}); run `annals verify`"
+                    ))
+                })?;
+                Some((cp, text))
+            }
+        };
+        let refuse = |n: u64| {
+            ArchiveError::Invalid(format!(
+                "refusing to sign: the log is not consistent with checkpoint {n} (it was rewritten); run `annals verify`"
+            ))
+        };
+        let (note, signed, tiles_written) = match last {
+            Some((cp, text)) if cp.size == size => {
+                if cp.root != self.tree.root() {
+                    return Err(refuse(cp.size));
+                }
+                let tiles = if size > 0 && !self.tiles_present(size) {
+                    self.publish_tiles(Some(&cp), true).await?
+                } else {
+                    0
+                };
+                (String::from_utf8_lossy(&text).into_owned(), false, tiles)
+            }
+            Some((cp, _)) if cp.size > size => return Err(refuse(cp.size)),
+            last => {
+                let old = last.as_ref().map(|(cp, _)| cp);
+                let tiles = self.publish_tiles(old, false).await?;
+                let cp = Checkpoint::new(signer.name(), size, self.tree.root());
+                let note = cp.sign(&signer).map_err(ledger_err)?;
+                let dir = self.ledger_dir();
+                let hist = dir.join(HISTORY).join(size.to_string());
+                write_atomic(&hist, note.as_bytes())?;
+                write_atomic(&dir.join(LATEST), note.as_bytes())?;
+                (note, true, tiles)
+            }
+        };
+        let mut report = CheckpointReport {
+            size,
+            signed,
+            note,
+            tiles_written,
+            timestamp: None,
+            timestamp_error: None,
+        };
+        if let Some(url) = &config.ledger.tsa_url {
+            let tsr = self.tsr_path(size);
+            let existing = fs::read(&tsr)
+                .ok()
+                .and_then(|der| check_timestamp(&der, report.note.as_bytes()).ok());
+            match existing {
+                Some((gen_time, policy)) if !signed => {
+                    report.timestamp = Some(self.timestamp_summary(size, gen_time, policy));
+                }
+                _ => match self
+                    .request_timestamp(url, config.ledger.tsa_timeout, report.note.as_bytes())
+                    .await
+                {
+                    Ok(der) => {
+                        write_atomic(&tsr, &der)?;
+                        let (gen_time, policy) = check_timestamp(&der, report.note.as_bytes())
+                            .map_err(ArchiveError::Invalid)?;
+                        report.timestamp = Some(self.timestamp_summary(size, gen_time, policy));
+                    }
+                    Err(e) => {
+                        tracing::warn!("checkpoint {size}: no time-stamp: {e}");
+                        report.timestamp_error = Some(e);
+                    }
+                },
+            }
+        }
+        Ok(report)
+    }
+
+    fn tsr_path(&self, size: u64) -> PathBuf {
+        self.ledger_dir().join(HISTORY).join(format!("{size}.tsr"))
+    }
+
+    fn timestamp_summary(&self, size: u64, gen_time: String, policy: String) -> TimestampSummary {
+        TimestampSummary {
+            size,
+            file: format!("{LEDGER_DIR}/{HISTORY}/{size}.tsr"),
+            gen_time,
+            policy,
+        }
+    }
+
+    /// Sends a `TimeStampReq` for `note` to the TSA and returns its (checked) DER reply.
+    async fn request_timestamp(
+        &self,
+        url: &str,
+        timeout: u64,
+        note: &[u8],
+    ) -> Result<Vec<u8>, String> {
+        use sha2::Digest as _;
+        let hash: Hash = sha2::Sha256::digest(note).into();
+        let mut nonce = [0u8; 8];
+        getrandom::getrandom(&mut nonce).map_err(|e| format!("no OS randomness: {e}"))?;
+        let nonce = u64::from_be_bytes(nonce) >> 1;
+        let mut builder =
+            reqwest::Client::builder().timeout(std::time::Duration::from_secs(timeout));
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
+        if matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]")) {
+            builder = builder.no_proxy();
+        }
+        let client = builder.build().map_err(|e| format!("TSA client: {e}"))?;
+        let resp = client
+            .post(url)
+            .header("content-type", "application/timestamp-query")
+            .header("accept", "application/timestamp-reply")
+            .body(timestamp_request(&hash, nonce))
+            .send()
+            .await
+            .map_err(|e| format!("TSA {url}: {e}"))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(format!("TSA {url} answered HTTP {status}"));
+        }
+        let body = resp.bytes().await.map_err(|e| format!("TSA {url}: {e}"))?;
+        if body.len() > MAX_TSR {
+            return Err(format!(
+                "TSA {url}: reply of {} bytes is too large",
+                body.len()
+            ));
+        }
+        let reply = parse_timestamp_reply(&body).map_err(|e| format!("TSA {url}: {e}"))?;
+        match &reply.token {
+            Some(t) if reply.status <= 1 => {
+                if !t.imprints_sha256(&hash) {
+                    return Err(format!("TSA {url} stamped another message"));
+                }
+                if !t.has_nonce(nonce) {
+                    return Err(format!("TSA {url} did not echo the request's nonce"));
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "TSA {url} refused (status {}{})",
+                    reply.status,
+                    if reply.status_text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", reply.status_text.join("; "))
+                    }
+                ));
+            }
+        }
+        Ok(body.to_vec())
+    }
+
+    fn read_tile(&self, tile: &Tile) -> Option<Vec<u8>> {
+        fs::read(self.ledger_dir().join(tile.path()))
+            .ok()
+            .filter(|d| d.len() == usize::from(tile.width) * 32)
+    }
+
+    /// Whether the right-edge level-0 tile and entry bundle of a tree of `size` are on disk.
+    fn tiles_present(&self, size: u64) -> bool {
+        let Some(last) = annals_ledger::new_tiles(size - 1, size).first().copied() else {
+            return false;
+        };
+        let dir = self.ledger_dir();
+        dir.join(last.path()).is_file()
+            && last.entries_path().is_some_and(|p| dir.join(p).is_file())
+    }
+
+    /// Writes the tiles of the current tree. Starts from `old`'s tiles when they are on disk and
+    /// hash to its signed root (only new tiles are written); otherwise rebuilds them all from the
+    /// stored leaves. Either way the new tree is proven to extend `old` first, and its tiles to
+    /// hash to the tree's root. With `all`, rebuilds from scratch.
+    async fn publish_tiles(
+        &self,
+        old: Option<&Checkpoint>,
+        all: bool,
+    ) -> Result<u64, ArchiveError> {
+        if !all
+            && let Some(cp) = old
+            && cp.size > 0
+        {
+            let reader = TileHashReader::new(cp.size, |t: &Tile| self.read_tile(t));
+            if annals_ledger::tree_hash(&reader, cp.size).ok() == Some(cp.root) {
+                match self.write_tiles(cp.size, old).await {
+                    Ok(n) => return Ok(n),
+                    Err(e) => tracing::warn!("rebuilding the log's tiles: {e}"),
+                }
+            }
+        }
+        self.write_tiles(0, old).await
+    }
+
+    /// Grows the tiles on disk from a tree of `from` leaves to the current tree.
+    async fn write_tiles(&self, from: u64, old: Option<&Checkpoint>) -> Result<u64, ArchiveError> {
+        let size = self.tree.size();
+        let start = grow_start(from);
+        let dir = self.ledger_dir();
+        let staging = dir.join(STAGING);
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| ArchiveError::io(&staging, e))?;
+        }
+        // Stream the leaves with their records: leaf hashes kept (32 bytes each), entries
+        // checked against them and written as bundles to the staging folder.
+        let mut leaves: Vec<Hash> = Vec::with_capacity((size.saturating_sub(start)) as usize);
+        let mut bundle: Vec<Vec<u8>> = Vec::with_capacity(256);
+        let mut staged: Vec<String> = Vec::new();
+        let mut failure: Option<ArchiveError> = None;
+        let stage = |bundle: &[Vec<u8>], index: u64, staged: &mut Vec<String>| {
+            let tile = Tile {
+                level: 0,
+                index,
+                width: bundle.len() as u16,
+            };
+            let rel = tile.entries_path().unwrap_or_default();
+            let data = encode_bundle(bundle).map_err(ledger_err)?;
+            write_new(&staging.join(&rel), &data)?;
+            staged.push(rel);
+            Ok::<(), ArchiveError>(())
+        };
+        {
+            let mut each = |(index, hex, capture): annals_store::LedgerEntryRow| {
+                if failure.is_some() {
+                    return Ok(());
+                }
+                let result = (|| {
+                    let expected = start + leaves.len() as u64;
+                    if index != expected || index >= size {
+                        return Err(ArchiveError::Invalid(format!(
+                            "the log's leaves are not numbered 0..{size} (leaf {index} where {expected} was expected); run `annals verify`"
+                        )));
+                    }
+                    let c = capture.ok_or_else(|| {
+                        ArchiveError::Invalid(format!(
+                            "leaf {index} refers to a record the index does not hold; run `annals verify`"
+                        ))
+                    })?;
+                    let entry = entry_for(&c)?.encode().map_err(ledger_err)?;
+                    let stored = hex_decode(&hex).and_then(|b| <[u8; 32]>::try_from(b).ok());
+                    if stored != Some(leaf_hash(&entry)) {
+                        return Err(ArchiveError::Invalid(format!(
+                            "leaf {index} does not match the record at {} byte {}; run `annals verify`",
+                            c.warc_file, c.offset
+                        )));
+                    }
+                    leaves.push(leaf_hash(&entry));
+                    bundle.push(entry);
+                    if bundle.len() == 256 {
+                        stage(&bundle, index / 256, &mut staged)?;
+                        bundle.clear();
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = result {
+                    failure = Some(e);
+                }
+                Ok(())
+            };
+            self.store.for_each_ledger_entry(start, &mut each).await?;
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if !bundle.is_empty() {
+            stage(&bundle, (size - 1) / 256, &mut staged)?;
+        }
+        if start + leaves.len() as u64 != size {
+            return Err(ArchiveError::Invalid(format!(
+                "the log has {} leaves but the tree says {size}; run `annals verify`",
+                start + leaves.len() as u64
+            )));
+        }
+        // The new tree must extend the last checkpoint: from the stored leaves when rebuilding,
+        // from the stored tiles (checked against the signed root by the caller) otherwise.
+        if from == 0
+            && let Some(cp) = old
+            && annals_ledger::tree_hash(leaves.as_slice(), cp.size).ok() != Some(cp.root)
+        {
+            return Err(ArchiveError::Invalid(format!(
+                "refusing to sign: the log is not consistent with checkpoint {} (it was rewritten); run `annals verify`",
+                cp.size
+            )));
+        }
+        let tiles = grow_tiles(from, size, &leaves, |t: &Tile| self.read_tile(t))
+            .map_err(|e| ArchiveError::Invalid(format!("ledger tiles: {e}")))?;
+        let new: std::collections::HashMap<Tile, &Vec<u8>> =
+            tiles.iter().map(|(t, d)| (*t, d)).collect();
+        let reader = TileHashReader::new(size, |t: &Tile| {
+            new.get(t).map(|d| d.to_vec()).or_else(|| self.read_tile(t))
+        });
+        if annals_ledger::tree_hash(&reader, size).ok() != Some(self.tree.root()) {
+            return Err(ArchiveError::Invalid(
+                "the log's leaves do not hash to the tree's root; run `annals verify`".into(),
+            ));
+        }
+        for (tile, data) in &tiles {
+            write_atomic(&dir.join(tile.path()), data)?;
+        }
+        for rel in &staged {
+            let to = dir.join(rel);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| ArchiveError::io(parent, e))?;
+            }
+            fs::rename(staging.join(rel), &to).map_err(|e| ArchiveError::io(&to, e))?;
+        }
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| ArchiveError::io(&staging, e))?;
+        }
+        Ok((tiles.len() + staged.len()) as u64)
     }
 
     /// Checks every record against its stored digest and its ledger leaf, every checkpoint's
@@ -430,6 +785,18 @@ impl Archive {
                     continue;
                 }
             };
+            let tsr = self.tsr_path(size);
+            if let Ok(der) = fs::read(&tsr) {
+                match check_timestamp(&der, &text) {
+                    Ok((gen_time, policy)) => report
+                        .timestamps
+                        .push(self.timestamp_summary(size, gen_time, policy)),
+                    Err(e) => find(
+                        "timestamp",
+                        format!("{LEDGER_DIR}/{HISTORY}/{size}.tsr: {e}"),
+                    ),
+                }
+            }
             match annals_ledger::tree_hash(&hashes, cp.size) {
                 Ok(root) if root == cp.root => {}
                 Ok(_) => find(
@@ -465,6 +832,30 @@ impl Archive {
                 }
             }
             prev = Some(cp);
+        }
+        // The published tiles must hash to the last good checkpoint's root.
+        if let Some(cp) = &prev
+            && cp.size > 0
+            && self.ledger_dir().join("tile").is_dir()
+        {
+            let reader = TileHashReader::new(cp.size, |t: &Tile| self.read_tile(t));
+            match annals_ledger::tree_hash(&reader, cp.size) {
+                Ok(root) if root == cp.root => {}
+                Ok(_) => find(
+                    "tiles",
+                    format!(
+                        "{LEDGER_DIR}/tile/ does not hash to the root of checkpoint {}: the published tiles were altered",
+                        cp.size
+                    ),
+                ),
+                Err(e) => find(
+                    "tiles",
+                    format!(
+                        "{LEDGER_DIR}/tile/ is incomplete for checkpoint {} ({e}): run `annals ledger checkpoint`",
+                        cp.size
+                    ),
+                ),
+            }
         }
         progress(total, total);
         report.findings = findings;

@@ -28,19 +28,31 @@
 #![deny(missing_docs)]
 
 pub use archive::{Archive, ArchiveOptions, INDEX_DB, ImportReport, Progress, capture_date};
-pub use capture::{CaptureReport, ExchangeReport};
+pub use capture::{
+    CaptureReport, ExchangeContext, ExchangeReport, exchange_records, exchange_records_with_id,
+};
 pub use error::ArchiveError;
-pub use ledger::{Finding, LEDGER_DIR, LedgerStatus, VerifyReport, entry_for, leaf_for};
+pub use config::{ArchiveConfig, CONFIG_FILE, LedgerConfig};
+pub use ledger::{
+    CheckpointReport, Finding, LEDGER_DIR, LedgerStatus, TimestampSummary, VerifyReport,
+    batch_for as ledger_batch, entry_for, leaf_for,
+};
 pub use prepare::{Prepared, capture_row, prepare};
 pub use proof::{PROOF_FORMAT, ProofBundle, ProofSummary, verify_bundle};
 pub use replay::{Payload, index_file, parse_time, record_line};
 pub use segment::WARC_DIR;
+pub use wacz_export::{
+    PLAIN_INDEX_MAX_LINES, WACZ_PROOF_FORMAT, WACZ_SIGNING_KEY, WaczExportOptions, WaczProof,
+    WaczReport, wacz_signer,
+};
 
 mod archive;
 mod capture;
+mod config;
 mod error;
 mod ledger;
 mod prepare;
 mod proof;
 mod replay;
 mod segment;
+mod wacz_export;

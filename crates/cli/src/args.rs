@@ -181,6 +181,80 @@ Example:\n  annals simulate --port 8700 --items 1000 --speed 60 --truth truth.js
         #[arg(long = "for", value_name = "SECONDS")]
         run_for: Option<u64>,
     },
+    /// Watch items: add URLs or ids to a watchlist, import a list, list what is watched.
+    #[command(subcommand)]
+    Watch(Watch),
+    /// Discovery: watch a seed (an uploader, a Weibo user, a feed) whose new items are added
+    /// to the list as they appear.
+    #[command(subcommand)]
+    Seed(Seed),
+    /// The observer: schedule, fetch, archive, parse and record events until Ctrl-C.
+    #[command(
+        after_help = "Every due item is fetched within the request budget (youngest and confirming items first),
+every exchange is archived, and observations and events are derived from the archived records.
+Ctrl-C finishes the fetches in flight, archives them and signs a ledger checkpoint.
+A restart (even after kill -9) resumes: nothing archived is lost and overdue items are caught up by priority.
+
+Settings live in the data directory's annals.toml ([observer], [lists.NAME]).
+
+Examples:
+  annals run
+  annals run --budget 120/min --workers 8
+  annals run --simulator http://127.0.0.1:8700 --for 6h"
+    )]
+    Run(RunArgs),
+    /// An item's state, metric series, content versions and events.
+    #[command(after_help = "Example:
+  annals item https://www.bilibili.com/video/BV117411r7R1
+  annals item 12 --json")]
+    Item {
+        /// URL, platform id or item number.
+        key: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The disappearance feed (and every other event).
+    #[command(
+        after_help = "Kinds: appeared, edited, restricted, unrestricted, disappeared, reappeared, reclassified, ghost;
+`gone` means disappeared. A disappearance is an interval: it happened after last_seen_live and by first_seen_gone.
+
+Example:
+  annals events --kind gone --since 2024-06-01"
+    )]
+    Events {
+        /// Only events at or after this time.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only these kinds (repeatable; `gone` = disappeared).
+        #[arg(long, value_name = "KIND")]
+        kind: Vec<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A guided tour: a censored platform on loopback and `annals run` against it, accelerated.
+    #[command(
+        after_help = "Starts the simulator (items are published, grow, get deleted, hidden or region-locked;
+anti-crawl blocks, outages and ghost flaps are injected), watches what it publishes, and observes it at
+--speed simulated seconds per second. At the end it prints what was found against the ground truth and
+the commands to look at it.
+
+Example:
+  annals demo
+  annals --data /tmp/demo demo --items 500 --minutes 1"
+    )]
+    Demo {
+        /// Items the simulated platform publishes.
+        #[arg(long, default_value_t = 300)]
+        items: usize,
+        /// Real minutes to run.
+        #[arg(long, default_value_t = 1.0)]
+        minutes: f64,
+        /// Simulated seconds per real second.
+        #[arg(long, default_value_t = 600.0)]
+        speed: f64,
+    },
     /// Measure annals against the reference tools on a generated WARC.
     #[command(subcommand)]
     Bench(Bench),
@@ -212,6 +286,33 @@ pub enum Export {
         /// Output file (`-` for standard output).
         out: PathBuf,
     },
+    /// A WACZ 1.1.1 package carrying its own evidence: checkpoint and inclusion proofs.
+    #[command(
+        after_help = "Holds archive/ (the WARCs, stored byte for byte), indexes/, pages/pages.jsonl, the log's signed\n\
+checkpoint and the inclusion proof of every record (annals/), datapackage.json and datapackage-digest.json.\n\
+--sign adds an anonymous ECDSA P-384 signature with the key in ledger/wacz-signing.pem (created on first\n\
+use): anyone holding the WACZ can link it to every other WACZ you sign with that key.\n\n\
+Examples:\n  annals export wacz all.wacz --sign\n  annals export wacz recent.wacz --since 2024-01-01 --json"
+    )]
+    Wacz {
+        /// Output file.
+        out: PathBuf,
+        /// Only records captured at or after this time.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only the items of this watchlist (not supported yet).
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+        /// Sign the package with this data directory's anonymous WACZ key.
+        #[arg(long)]
+        sign: bool,
+        /// Leave page text out of pages.jsonl (titles are kept).
+        #[arg(long)]
+        no_text: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `annals ledger …`
@@ -240,6 +341,33 @@ pub enum Bench {
 Example:\n  annals bench warc --records 200000"
     )]
     Warc(BenchArgs),
+    /// Evaluate the adaptive re-observation policy against uniform polling at the same budget,
+    /// on a simulated censored platform in simulated time (no network, no disk).
+    #[command(
+        after_help = "Detection latency, missed and false disappearances and reason accuracy against the simulator's ground truth.\n\n\
+Example:\n  annals bench observe --items 10000 --budget 600 --json"
+    )]
+    Observe(BenchObserveArgs),
+}
+
+/// Options of `annals bench observe`.
+#[derive(Debug, Args)]
+pub struct BenchObserveArgs {
+    /// Items in the simulated world (published over 3 simulated days).
+    #[arg(long, default_value_t = 10_000)]
+    pub items: usize,
+    /// Request budget shared by both policies, requests per minute.
+    #[arg(long, default_value_t = 600, value_name = "PER_MIN")]
+    pub budget: u32,
+    /// Seed of the simulated world.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Consecutive observations confirming a disappearance.
+    #[arg(long, default_value_t = 2)]
+    pub confirmations: u32,
+    /// Print results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `annals bench warc`.
@@ -280,4 +408,103 @@ pub struct FetchArgs {
     /// Extra request header, `Name: value` (repeatable), e.g. a login cookie.
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
+}
+
+/// `annals watch …`
+#[derive(Debug, Subcommand)]
+pub enum Watch {
+    /// Watch URLs or ids.
+    #[command(
+        after_help = "Understands Bilibili videos (URL, BV or av id), Zhihu questions and answers, Weibo posts,
+RSS/Atom feeds and any other http(s) URL (a web page).
+
+Examples:
+  annals watch add BV117411r7R1 https://www.zhihu.com/question/19550225
+  annals watch add --list breaking --policy hot https://m.weibo.cn/detail/4890736531523887"
+    )]
+    Add {
+        /// URLs or ids.
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
+        #[command(flatten)]
+        opts: WatchOpts,
+    },
+    /// Watch every URL in a file: one per line, or a CSV with a `url` column.
+    #[command(after_help = "Example:
+  annals watch import urls.txt --list topic")]
+    Import {
+        /// The file (`-` for standard input).
+        file: PathBuf,
+        #[command(flatten)]
+        opts: WatchOpts,
+    },
+    /// List watched items: state, last seen, next due.
+    #[command(after_help = "Example:
+  annals watch ls --list breaking")]
+    Ls {
+        /// Only this watchlist.
+        #[arg(long)]
+        list: Option<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options shared by `watch add` and `watch import`.
+#[derive(Debug, Args)]
+pub struct WatchOpts {
+    /// Watchlist name.
+    #[arg(long, default_value = "default")]
+    pub list: String,
+    /// Policy: default, hot, daily, or one defined in annals.toml [default: the list's].
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `annals seed …`
+#[derive(Debug, Subcommand)]
+pub enum Seed {
+    /// Add a seed.
+    #[command(
+        after_help = "KIND is one of: feed (an RSS/Atom URL), weibo-user (a user id or URL), bilibili-uploader
+(a mid or space URL), zhihu-question (a question URL or id: its answers).
+
+Example:
+  annals seed add feed https://example.org/feed.xml --list blogs"
+    )]
+    Add {
+        /// feed | weibo-user | bilibili-uploader | zhihu-question
+        kind: String,
+        /// URL or id.
+        target: String,
+        #[command(flatten)]
+        opts: WatchOpts,
+    },
+}
+
+/// `annals run` options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Requests in flight at most [default: annals.toml, else 32].
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Request budget over all hosts, e.g. 600/min [default: annals.toml, else 600/min].
+    #[arg(long)]
+    pub budget: Option<String>,
+    /// Stop after this long (clock time: simulated with --simulator), e.g. 90s, 30m, 6h.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub run_for: Option<String>,
+    /// Observe an `annals simulate` server: its clock, its platforms, and the items it publishes.
+    #[arg(long, value_name = "URL")]
+    pub simulator: Option<String>,
+    /// Print a status line this often (seconds; 0: never).
+    #[arg(long, default_value_t = 10)]
+    pub status_every: u64,
+    /// Print the final report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

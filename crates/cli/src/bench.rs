@@ -13,6 +13,7 @@
 //! spawning process's peak RSS in a `vfork`ed child's `ru_maxrss`.
 
 mod generate;
+pub mod observe;
 mod process;
 
 use std::fs::File;

@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod observe;
 
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -163,6 +164,9 @@ async fn run(cli: Cli) -> Result<()> {
                                 ));
                             }
                             println!("{line}");
+                            if let Some(check) = &r.wacz {
+                                println!("{check}");
+                            }
                         }
                         if let Some(e) = &r.error {
                             eprintln!(
@@ -317,6 +321,54 @@ async fn run(cli: Cli) -> Result<()> {
             let archive = open(&cli, false).await?;
             let lines = archive.cdxj_lines().await?;
             write_lines(out, &lines)?;
+        }
+        Command::Export(Export::Wacz {
+            out,
+            since,
+            list,
+            sign,
+            no_text,
+            json,
+        }) => {
+            let archive = open(&cli, false).await?;
+            let mut opts = annals_archive::WaczExportOptions::default();
+            opts.since = time_arg(since, "--since")?;
+            opts.list = list.clone();
+            opts.sign = *sign;
+            opts.no_text = *no_text;
+            let pb = bar(&cli, 0, "wacz");
+            let progress = |done: u64, total: u64| {
+                pb.set_length(total);
+                pb.set_position(done);
+            };
+            let result = archive
+                .export_wacz_with_progress(out, opts, &progress)
+                .await;
+            pb.finish_and_clear();
+            let r = result?;
+            if *json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!(
+                    "{}: {} records in {} WARC{} ({} bytes), {} pages, {}, {} inclusion proofs against checkpoint {}{}",
+                    r.out,
+                    r.records,
+                    r.warc_files,
+                    if r.warc_files == 1 { "" } else { "s" },
+                    r.warc_bytes,
+                    r.pages,
+                    r.index,
+                    r.proofs,
+                    r.checkpoint_size
+                        .map_or_else(|| "(none)".to_string(), |s| s.to_string()),
+                    r.signer_fingerprint
+                        .as_deref()
+                        .map_or_else(String::new, |f| format!(", signed with anonymous key {f}")),
+                );
+                for w in &r.warnings {
+                    eprintln!("annals: warning: {w}");
+                }
+            }
         }
         Command::Cdxj { files } => {
             let mut all = Vec::new();
@@ -505,7 +557,21 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
+        Command::Watch(w) => observe::watch(&cli, w).await?,
+        Command::Seed(sd) => observe::seed(&cli, sd).await?,
+        Command::Run(r) => observe::run(&cli, r).await?,
+        Command::Item { key, json } => observe::item(&cli, key, *json).await?,
+        Command::Events { since, kind, json } => {
+            let since = time_arg(since, "--since")?;
+            observe::events(&cli, since, kind, *json).await?
+        }
+        Command::Demo {
+            items,
+            minutes,
+            speed,
+        } => observe::demo(&cli, *items, *minutes, *speed).await?,
         Command::Bench(args::Bench::Warc(b)) => bench::warc(b, cli.quiet)?,
+        Command::Bench(args::Bench::Observe(b)) => bench::observe::observe(b, cli.quiet)?,
     }
     Ok(())
 }

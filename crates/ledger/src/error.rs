@@ -107,6 +107,12 @@ pub enum LedgerError {
     /// No signature on the note is from a known key and verifies.
     #[error("note has no verified signature from a known key")]
     NoVerifiedSignature,
+    /// An RFC 3161 time-stamp reply or token is malformed.
+    #[error("malformed time-stamp reply: {reason}")]
+    MalformedTimestamp {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A tile, tile path or entry bundle is malformed, or does not fit the tree it is used for.
     #[error("malformed tile: {reason}")]
     MalformedTile {

@@ -16,7 +16,10 @@
 //! - [`Checkpoint`], [`Note`], [`Signer`], [`Verifier`]: checkpoint bodies, signed notes, and the
 //!   `PRIVATE+KEY+…` / `name+id+key` key texts of Go's `sumdb/note`.
 //! - [`Tile`], [`tiles_for_size`], [`new_tiles`], [`tile_data`], [`encode_bundle`],
-//!   [`decode_bundle`]: tile paths, which tiles exist, and their contents.
+//!   [`decode_bundle`]: tile paths, which tiles exist, and their contents; [`grow_tiles`]: the
+//!   tiles a log writes as it grows, computed from the new leaves and its right-edge tiles.
+//! - [`timestamp_request`], [`parse_timestamp_reply`]: RFC 3161 time-stamps of checkpoints
+//!   (request, and the reply's status, message imprint and generation time).
 //!
 //! **Invariant:** bytes in, bytes out. No IO, no clock, no randomness: keys, seeds and entries
 //! are passed in, and storage is the caller's (through [`HashReader`] or tile fetches).
@@ -61,8 +64,9 @@ pub use proof::{
 };
 pub use tiles::{
     TILE_WIDTH, Tile, TileHashReader, TileKind, decode_bundle, encode_bundle, encode_index,
-    new_tiles, tile_data, tiles_for_size,
+    grow_start, grow_tiles, new_tiles, tile_data, tiles_for_size,
 };
+pub use tsp::{TimestampReply, TimestampToken, parse_timestamp_reply, timestamp_request};
 
 mod checkpoint;
 mod entry;
@@ -71,3 +75,4 @@ mod hash;
 mod note;
 mod proof;
 mod tiles;
+mod tsp;

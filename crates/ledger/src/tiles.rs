@@ -237,6 +237,136 @@ pub fn tile_data<R: HashReader + ?Sized>(reader: &R, tile: &Tile) -> Result<Vec<
     Ok(out)
 }
 
+/// The first leaf index a log must supply to [`grow_tiles`] when growing from `old_size`: the
+/// start of the level-0 tile that holds leaf `old_size` (`old_size` rounded down to a multiple of
+/// 256).
+pub fn grow_start(old_size: u64) -> u64 {
+    old_size - old_size % u64::from(TILE_WIDTH)
+}
+
+/// The tiles (with their contents) a log writes when it grows from `old_size` to `new_size`
+/// leaves: exactly [`new_tiles`]`(old_size, new_size)`, computed incrementally.
+///
+/// `leaves` are the leaf hashes from index [`grow_start`]`(old_size)` up to `new_size`. `read`
+/// returns stored hash tiles of the tree of `old_size` leaves; it is asked only for the partial
+/// tiles on that tree's right edge (the hashes the new leaves do not determine), so the cost is
+/// proportional to the growth, not to the tree. With `old_size == 0`, `read` is never called.
+///
+/// The stored level-0 partial tile, when there is one, must be a prefix of the new leaves:
+/// otherwise the log was rewritten and this is an error, as is a tile `read` cannot provide.
+pub fn grow_tiles<F>(
+    old_size: u64,
+    new_size: u64,
+    leaves: &[Hash],
+    read: F,
+) -> Result<Vec<(Tile, Vec<u8>)>, LedgerError>
+where
+    F: Fn(&Tile) -> Option<Vec<u8>>,
+{
+    let width = u64::from(TILE_WIDTH);
+    if old_size > new_size {
+        return Err(LedgerError::SizeOutOfRange {
+            size: old_size,
+            limit: new_size,
+        });
+    }
+    if new_size > MAX_SIZE {
+        return Err(LedgerError::SizeOutOfRange {
+            size: new_size,
+            limit: MAX_SIZE,
+        });
+    }
+    let start0 = grow_start(old_size);
+    if leaves.len() as u64 != new_size - start0 {
+        return Err(malformed("leaves do not cover the growth"));
+    }
+    let mut out = Vec::new();
+    // Hashes of the current tile level from index `start` (a multiple of 256) on.
+    let mut start = start0;
+    let mut cur: Vec<Hash> = leaves.to_vec();
+    for level in 0u32.. {
+        let count_new = hashes_at(new_size, level);
+        if count_new == 0 {
+            break;
+        }
+        let count_old = hashes_at(old_size, level);
+        // The stored partial tile at level 0 must be a prefix of the new leaves.
+        let old_width = count_old - start;
+        if level == 0 && old_width > 0 {
+            let tile = Tile {
+                level: 0,
+                index: start / width,
+                width: old_width as u16,
+            };
+            let stored = read(&tile).ok_or(LedgerError::HashUnavailable {
+                level: 0,
+                index: start,
+            })?;
+            if stored.as_slice() != cur[..old_width as usize].concat().as_slice() {
+                return Err(malformed(
+                    "the stored partial tile is not a prefix of the new leaves (log rewritten)",
+                ));
+            }
+        }
+        for index in start / width..=(count_new - 1) / width {
+            let w = width_in(new_size, level, index);
+            if w == width_in(old_size, level, index) {
+                continue;
+            }
+            let from = (index * width - start) as usize;
+            let data = cur
+                .get(from..from + usize::from(w))
+                .ok_or(malformed("tile hashes out of range"))?
+                .concat();
+            out.push((
+                Tile {
+                    level: level as u8,
+                    index,
+                    width: w,
+                },
+                data,
+            ));
+        }
+        // The next level: old hashes from the stored partial tile, new ones from full tiles here.
+        let next_old = hashes_at(old_size, level + 1);
+        let next_new = hashes_at(new_size, level + 1);
+        if next_new == 0 {
+            break;
+        }
+        let next_start = grow_start(next_old);
+        let mut next: Vec<Hash> = Vec::with_capacity((next_new - next_start) as usize);
+        if next_old > next_start {
+            let tile = Tile {
+                level: (level + 1) as u8,
+                index: next_start / width,
+                width: (next_old - next_start) as u16,
+            };
+            let stored = read(&tile).ok_or(LedgerError::HashUnavailable {
+                level: ((level + 1) * TILE_HEIGHT) as u8,
+                index: next_start,
+            })?;
+            if stored.len() != usize::from(tile.width) * 32 {
+                return Err(malformed("tile data length does not match its width"));
+            }
+            for chunk in stored.chunks_exact(32) {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(chunk);
+                next.push(h);
+            }
+        }
+        for j in next_old..next_new {
+            let from = (j * width - start) as usize;
+            let full = cur
+                .get(from..from + usize::from(TILE_WIDTH))
+                .ok_or(malformed("tile hashes out of range"))?;
+            next.push(crate::hash::root(full));
+        }
+        start = next_start;
+        cur = next;
+    }
+    Ok(out)
+}
+
 /// Reads subtree hashes from stored tiles of a tree of known size, for proof generation over a
 /// log that does not keep its leaf hashes in memory.
 ///
@@ -526,6 +656,55 @@ mod tests {
         assert!(inclusion_proof(&empty, 5, size).is_err());
         let wrong = TileHashReader::new(size, |_: &Tile| Some(vec![0; 31]));
         assert!(inclusion_proof(&wrong, 5, size).is_err());
+    }
+
+    #[test]
+    fn grown_tiles_match_tiles_from_all_leaves() {
+        let leaves: Vec<Hash> = (0..70_000u64)
+            .map(|i| leaf_hash(&i.to_be_bytes()))
+            .collect();
+        let mut store: std::collections::HashMap<Tile, Vec<u8>> = Default::default();
+        let mut old = 0u64;
+        for new in [
+            1u64, 2, 255, 256, 257, 511, 4000, 65_535, 65_536, 65_537, 65_800, 70_000,
+        ] {
+            let start = grow_start(old) as usize;
+            let grown = grow_tiles(old, new, &leaves[start..new as usize], |t: &Tile| {
+                store.get(t).cloned()
+            })
+            .unwrap();
+            let tiles: Vec<Tile> = grown.iter().map(|(t, _)| *t).collect();
+            assert_eq!(tiles, new_tiles(old, new), "{old} -> {new}");
+            for (tile, data) in grown {
+                assert_eq!(
+                    data,
+                    tile_data(leaves.as_slice(), &tile).unwrap(),
+                    "{tile:?}"
+                );
+                store.insert(tile, data);
+            }
+            let reader = TileHashReader::new(new, |t: &Tile| store.get(t).cloned());
+            assert_eq!(
+                crate::proof::tree_hash(&reader, new).unwrap(),
+                crate::hash::root(&leaves[..new as usize])
+            );
+            old = new;
+        }
+        // From scratch in one step gives the same tiles.
+        let all = grow_tiles(0, 70_000, &leaves, |_: &Tile| None).unwrap();
+        assert_eq!(all.len(), tiles_for_size(70_000).len());
+        // A rewritten leaf under a stored partial tile is refused; a missing tile is an error.
+        let mut forged = leaves[256..300].to_vec();
+        forged[3][0] ^= 1;
+        let lookup = |t: &Tile| store.get(t).cloned();
+        let mut small: std::collections::HashMap<Tile, Vec<u8>> = Default::default();
+        for (t, d) in grow_tiles(0, 260, &leaves[..260], |_: &Tile| None).unwrap() {
+            small.insert(t, d);
+        }
+        assert!(grow_tiles(260, 300, &forged, |t: &Tile| small.get(t).cloned()).is_err());
+        assert!(grow_tiles(260, 300, &leaves[256..300], |_: &Tile| None).is_err());
+        assert!(grow_tiles(260, 300, &leaves[256..299], lookup).is_err());
+        assert!(grow_tiles(300, 260, &[], |_: &Tile| None).is_err());
     }
 
     #[test]

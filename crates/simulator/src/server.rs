@@ -22,6 +22,11 @@ use crate::{SimError, truth};
 pub trait Clock: Send + Sync {
     /// Simulated seconds since the start of the simulation.
     fn now(&self) -> u64;
+
+    /// Simulated seconds per real second (0 for a clock that moves only when told).
+    fn speed(&self) -> f64 {
+        0.0
+    }
 }
 
 /// Real time, accelerated: `start + elapsed × speed`.
@@ -54,6 +59,10 @@ impl Clock for RealClock {
         let elapsed = self.origin.elapsed().as_secs_f64() * self.speed;
         self.start_s
             .saturating_add(elapsed.min(u64::MAX as f64 / 2.0) as u64)
+    }
+
+    fn speed(&self) -> f64 {
+        self.speed
     }
 }
 
@@ -132,7 +141,7 @@ async fn handle(State(app): State<AppState>, uri: OriginalUri, headers: HeaderMa
         ),
         "/_sim/now" => SimResponse::json(
             200,
-            &serde_json::json!({"t": now, "unix": app.world.unix(now)}),
+            &serde_json::json!({"t": now, "unix": app.world.unix(now), "speed": app.clock.speed()}),
         ),
         _ => app.world.respond(target, now),
     };

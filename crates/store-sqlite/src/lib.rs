@@ -20,13 +20,17 @@ use std::path::Path;
 use std::str::FromStr;
 
 use annals_store::{
-    BoxFuture, Capture, CaptureFilter, CaptureOrder, LedgerBatch, Store, StoreError, WarcFileEntry,
+    BoxFuture, Capture, CaptureFilter, CaptureOrder, ContentRow, Due, EventFilter, EventInfo,
+    LedgerBatch, ObservationRow, ObserverBatch, QueueStats, Store, StoreError, WarcFileEntry,
+    WatchInfo, WatchRow,
 };
 use futures_util::TryStreamExt;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
+
+mod observer;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -291,6 +295,36 @@ impl Store for SqliteStore {
         })
     }
 
+    fn for_each_ledger_entry<'a>(
+        &'a self,
+        start: u64,
+        each: &'a mut (dyn FnMut(annals_store::LedgerEntryRow) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+            let sql = format!(
+                "SELECT l.leaf_index AS leaf_index, l.leaf_hash AS leaf_hash, {} \
+                 FROM ledger_leaves l LEFT JOIN captures c \
+                 ON c.warc_file = l.warc_file AND c.warc_offset = l.warc_offset \
+                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index",
+                columns.join(", ")
+            );
+            let query = sqlx::query(AssertSqlSafe(sql)).bind(to_i64(start, "leaf index")?);
+            let mut rows = query.fetch(&self.pool);
+            while let Some(row) = rows.try_next().await.map_err(q)? {
+                let index: i64 = row.try_get("leaf_index").map_err(q)?;
+                let hash: String = row.try_get("leaf_hash").map_err(q)?;
+                let id: Option<String> = row.try_get("record_id").map_err(q)?;
+                let capture = match id {
+                    Some(_) => Some(from_row(&row).map_err(q)?),
+                    None => None,
+                };
+                each((index.max(0) as u64, hash, capture))?;
+            }
+            Ok(())
+        })
+    }
+
     fn existing<'a>(
         &'a self,
         ids: &'a [(String, String)],
@@ -390,5 +424,124 @@ impl Store for SqliteStore {
                 .map_err(q)?;
             Ok(n.max(0) as u64)
         })
+    }
+
+    fn watch_add<'a>(
+        &'a self,
+        rows: &'a [WatchRow],
+        due: i64,
+    ) -> BoxFuture<'a, Result<Vec<(i64, bool)>, StoreError>> {
+        Box::pin(observer::watch_add(&self.pool, rows, due))
+    }
+
+    fn claim_due<'a>(
+        &'a self,
+        now: i64,
+        lease_until: i64,
+        priorities: &'a [i64],
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Due>, StoreError>> {
+        Box::pin(observer::claim_due(
+            &self.pool,
+            now,
+            lease_until,
+            priorities,
+            limit,
+        ))
+    }
+
+    fn release<'a>(
+        &'a self,
+        items: Option<&'a [(i64, Option<i64>)]>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(observer::release(&self.pool, items))
+    }
+
+    fn block_host<'a>(
+        &'a self,
+        host: &'a str,
+        until: i64,
+        strikes: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(observer::block_host(&self.pool, host, until, strikes))
+    }
+
+    fn blocked_hosts(
+        &self,
+        now: i64,
+    ) -> BoxFuture<'_, Result<Vec<(String, i64, i64)>, StoreError>> {
+        Box::pin(observer::blocked_hosts(&self.pool, now))
+    }
+
+    fn commit_observed<'a>(
+        &'a self,
+        batch: &'a ObserverBatch,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(observer::commit_observed(&self.pool, batch))
+    }
+
+    fn derived_to(&self) -> BoxFuture<'_, Result<i64, StoreError>> {
+        Box::pin(observer::derived_to(&self.pool))
+    }
+
+    fn captures_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'_, Result<Vec<(i64, Capture)>, StoreError>> {
+        Box::pin(observer::captures_after(&self.pool, after, limit))
+    }
+
+    fn max_capture_id(&self) -> BoxFuture<'_, Result<i64, StoreError>> {
+        Box::pin(observer::max_capture_id(&self.pool))
+    }
+
+    fn due_item(&self, item_id: i64) -> BoxFuture<'_, Result<Option<Due>, StoreError>> {
+        Box::pin(observer::due_item(&self.pool, item_id))
+    }
+
+    fn watch_list<'a>(
+        &'a self,
+        list: Option<&'a str>,
+        limit: Option<u64>,
+    ) -> BoxFuture<'a, Result<Vec<WatchInfo>, StoreError>> {
+        Box::pin(observer::watch_list(&self.pool, list, limit))
+    }
+
+    fn watch_find<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<WatchInfo>, StoreError>> {
+        Box::pin(observer::watch_find(&self.pool, key))
+    }
+
+    fn observations(
+        &self,
+        item_id: i64,
+    ) -> BoxFuture<'_, Result<Vec<ObservationRow>, StoreError>> {
+        Box::pin(observer::observations(&self.pool, item_id))
+    }
+
+    fn contents(&self, item_id: i64) -> BoxFuture<'_, Result<Vec<ContentRow>, StoreError>> {
+        Box::pin(observer::contents(&self.pool, item_id))
+    }
+
+    fn events<'a>(
+        &'a self,
+        filter: &'a EventFilter,
+    ) -> BoxFuture<'a, Result<Vec<EventInfo>, StoreError>> {
+        Box::pin(observer::events(&self.pool, filter))
+    }
+
+    fn queue_stats(&self, now: i64) -> BoxFuture<'_, Result<QueueStats, StoreError>> {
+        Box::pin(observer::queue_stats(&self.pool, now))
+    }
+
+    fn set_paused<'a>(
+        &'a self,
+        item_ids: &'a [i64],
+        paused: bool,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(observer::set_paused(&self.pool, item_ids, paused))
     }
 }

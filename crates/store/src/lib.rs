@@ -19,6 +19,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use annals_model::{Capture, WarcFileEntry};
+pub use observer::{
+    ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, ObservationRow, ObserverBatch,
+    QueueStats, WatchInfo, WatchRow,
+};
+
+mod observer;
 
 /// A boxed future, so the trait stays object-safe (`Box<dyn Store>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -78,6 +84,10 @@ pub struct LedgerBatch {
 /// A stored ledger leaf: (WARC file, offset, leaf hash in hex).
 pub type LeafRow = (String, u64, String);
 
+/// A stored ledger leaf with its record: (leaf index, leaf hash in hex, the capture at the leaf's
+/// WARC file and offset, `None` if the index holds no capture there).
+pub type LedgerEntryRow = (u64, String, Option<Capture>);
+
 /// Order of listed captures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaptureOrder {
@@ -110,6 +120,14 @@ pub trait Store: Send + Sync {
 
     /// Every leaf, in order: (WARC file, offset, leaf hash hex).
     fn ledger_leaves(&self) -> BoxFuture<'_, Result<Vec<LeafRow>, StoreError>>;
+
+    /// Calls `each` on every leaf from index `start` on, in order, with the capture stored at the
+    /// leaf's file and offset (streaming: what the log's tiles and entry bundles are written from).
+    fn for_each_ledger_entry<'a>(
+        &'a self,
+        start: u64,
+        each: &'a mut (dyn FnMut(LedgerEntryRow) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Which of these record ids the index already holds with the given block digest.
     fn existing<'a>(
@@ -149,4 +167,101 @@ pub trait Store: Send + Sync {
 
     /// Number of captures indexed.
     fn count(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    // ---- The observer: watched items, the persistent queue, observations and events. ----
+
+    /// Adds items to watch (or updates list, policy and seed flag of known ones, keeping their
+    /// history). New items are due at `due`. Returns each item's row id and whether it was new.
+    fn watch_add<'a>(
+        &'a self,
+        rows: &'a [WatchRow],
+        due: i64,
+    ) -> BoxFuture<'a, Result<Vec<(i64, bool)>, StoreError>>;
+
+    /// Claims up to `limit` unclaimed, unpaused items due at `now`, highest priority first
+    /// (trying each of `priorities` in turn, then earliest due), leasing them until
+    /// `lease_until`. Backends with several workers use row locks that skip claimed rows.
+    fn claim_due<'a>(
+        &'a self,
+        now: i64,
+        lease_until: i64,
+        priorities: &'a [i64],
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<Due>, StoreError>>;
+
+    /// Releases every claim (at start-up of the only worker) or the given items' claims,
+    /// setting their next due time when given.
+    fn release<'a>(
+        &'a self,
+        items: Option<&'a [(i64, Option<i64>)]>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Records that `host` refused us until `until`: its unclaimed items are pushed back to then.
+    fn block_host<'a>(
+        &'a self,
+        host: &'a str,
+        until: i64,
+        strikes: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Hosts blocked at `now`: (name, until, strikes).
+    fn blocked_hosts(&self, now: i64)
+    -> BoxFuture<'_, Result<Vec<(String, i64, i64)>, StoreError>>;
+
+    /// Commits a batch of derived observer rows atomically.
+    fn commit_observed<'a>(
+        &'a self,
+        batch: &'a ObserverBatch,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// The captures id up to which observations are derived (0: none).
+    fn derived_to(&self) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// Captures with an id above `after`, in id (= archive) order, `limit` at most.
+    fn captures_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'_, Result<Vec<(i64, Capture)>, StoreError>>;
+
+    /// The highest captures id (0 when empty).
+    fn max_capture_id(&self) -> BoxFuture<'_, Result<i64, StoreError>>;
+
+    /// Queue state for a scheduling item: the serialised timeline and counters of one item.
+    fn due_item(&self, item_id: i64) -> BoxFuture<'_, Result<Option<Due>, StoreError>>;
+
+    /// Watched items, optionally of one list, in id order.
+    fn watch_list<'a>(
+        &'a self,
+        list: Option<&'a str>,
+        limit: Option<u64>,
+    ) -> BoxFuture<'a, Result<Vec<WatchInfo>, StoreError>>;
+
+    /// One watched item by row id, canonical URL or platform id.
+    fn watch_find<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<WatchInfo>, StoreError>>;
+
+    /// An item's observations, oldest first.
+    fn observations(&self, item_id: i64) -> BoxFuture<'_, Result<Vec<ObservationRow>, StoreError>>;
+
+    /// An item's content versions, oldest first.
+    fn contents(&self, item_id: i64) -> BoxFuture<'_, Result<Vec<ContentRow>, StoreError>>;
+
+    /// Events matching `filter`, oldest first.
+    fn events<'a>(
+        &'a self,
+        filter: &'a EventFilter,
+    ) -> BoxFuture<'a, Result<Vec<EventInfo>, StoreError>>;
+
+    /// The queue at `now`.
+    fn queue_stats(&self, now: i64) -> BoxFuture<'_, Result<QueueStats, StoreError>>;
+
+    /// Pauses or resumes items.
+    fn set_paused<'a>(
+        &'a self,
+        item_ids: &'a [i64],
+        paused: bool,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 }

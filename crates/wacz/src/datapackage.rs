@@ -101,7 +101,8 @@ impl fmt::Display for HashAlgorithm {
     }
 }
 
-/// The shape of the signature in `datapackage-digest.json`, noted but not verified.
+/// The shape of the signature in `datapackage-digest.json`; [`VerifyReport::signature_check`](crate::VerifyReport::signature_check)
+/// says whether it holds.
 ///
 /// See `formats.md` §5: `signedData` has exactly one of two shapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,11 +139,9 @@ impl fmt::Display for SignatureInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SignatureInfo::Unsigned => f.write_str("unsigned"),
-            SignatureInfo::Anonymous { .. } => {
-                f.write_str("signed (anonymous key; signature not verified)")
-            }
+            SignatureInfo::Anonymous { .. } => f.write_str("signed (anonymous key)"),
             SignatureInfo::Domain { domain, .. } => {
-                write!(f, "signed (domain: {domain}; signature not verified)")
+                write!(f, "signed (domain: {domain})")
             }
             SignatureInfo::Malformed { detail } => write!(f, "malformed signature ({detail})"),
         }
@@ -256,6 +255,8 @@ pub(crate) struct DigestFile {
     pub(crate) signed_created: Option<String>,
     /// The signature shape.
     pub(crate) signature: SignatureInfo,
+    /// The `signedData` object, if there is one.
+    pub(crate) signed_data: Option<Map<String, Value>>,
 }
 
 const ANONYMOUS_KEYS: &[&str] = &[
@@ -301,12 +302,17 @@ pub(crate) fn parse_digest_file(bytes: &[u8]) -> Result<DigestFile, String> {
             None,
         ),
     };
+    let signed_data = match object.get("signedData") {
+        Some(Value::Object(signed)) => Some(signed.clone()),
+        _ => None,
+    };
     Ok(DigestFile {
         path: string(&object, "path"),
         hash,
         signed_hash,
         signed_created,
         signature,
+        signed_data,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Read WACZ packages: list their WARCs, verify `datapackage.json` hashes, refuse unsafe paths.
+//! Read and write WACZ packages: list their WARCs, verify `datapackage.json` hashes and
+//! signatures, refuse unsafe paths.
 //!
 //! A WACZ (Web Archive Collection Zipped, version 1.1.1) is a ZIP holding WARCs under
 //! `archive/`, CDXJ indexes under `indexes/`, `pages/pages.jsonl`, a `datapackage.json`
@@ -16,8 +17,13 @@
 //! - [`Wacz::verify`] reads every resource through and returns a [`VerifyReport`] listing
 //!   [`Problem`]s; its `Display` is one CLI line.
 //! - [`DataPackage`] is the manifest, parsed tolerantly (1.1.1, legacy 1.0.0, 1.2.0 draft).
-//! - [`SignatureInfo`] notes the signature shape (anonymous or domain). Signatures are
-//!   **not verified** yet, and this crate does not write WACZs yet.
+//! - [`SignatureInfo`] notes the signature shape (anonymous or domain) and
+//!   [`SignatureCheck`] (in the [`VerifyReport`], or from [`check_signed_data`]) whether it
+//!   holds: ECDSA over the `hash` string, with the embedded key or the domain certificate.
+//! - [`WaczWriter`] streams a new package into any `Write + Seek`, STOREing WARCs, hashing every
+//!   entry, and writing `datapackage.json` and `datapackage-digest.json`, signed with an
+//!   [`AnonymousSigner`] (ECDSA P-384) if given. [`pages_header`], [`Page`] and
+//!   [`write_cdxj_gzip`] produce the pages list and a compressed index.
 //!
 //! # Example
 //!
@@ -47,9 +53,16 @@ pub use crate::datapackage::{DataPackage, HashAlgorithm, Resource, ResourceHash,
 pub use crate::error::WaczError;
 pub use crate::read::{EntryInfo, EntryReader, SIZE_MARGIN, Wacz, WarcCompression};
 pub use crate::report::{Problem, VerifyReport};
+pub use crate::signature::{AnonymousSigner, KeyError, SignatureCheck, check_signed_data};
+pub use crate::write::{
+    CDX_BLOCK_LINES, EntryCompression, Page, WACZ_VERSION, WaczMetadata, WaczWriter, WriteSummary,
+    WrittenResource, pages_header, write_cdxj_gzip,
+};
 
 mod datapackage;
 mod error;
 mod path;
 mod read;
 mod report;
+mod signature;
+mod write;

@@ -21,6 +21,7 @@ use crate::datapackage::{
 use crate::error::WaczError;
 use crate::path::unsafe_name_reason;
 use crate::report::{Problem, VerifyReport};
+use crate::signature::{SignatureCheck, check_signed_data};
 
 /// The manifest entry.
 const DATAPACKAGE: &str = "datapackage.json";
@@ -305,7 +306,8 @@ impl<R: Read + Seek> Wacz<R> {
             problems.push(Problem::MissingPages);
         }
 
-        let datapackage_digest_matches = self.check_digest_file(&mut problems, &mut warnings);
+        let (datapackage_digest_matches, signature_check) =
+            self.check_digest_file(&mut problems, &mut warnings);
 
         Ok(VerifyReport {
             wacz: self.name.clone(),
@@ -314,6 +316,7 @@ impl<R: Read + Seek> Wacz<R> {
             resources_checked,
             datapackage_digest_matches,
             signature: self.signature(),
+            signature_check,
             problems,
             warnings,
         })
@@ -413,18 +416,23 @@ impl<R: Read + Seek> Wacz<R> {
         Ok(resources_checked)
     }
 
-    /// Checks `datapackage-digest.json`; returns whether its hash matched.
-    fn check_digest_file(&self, problems: &mut Vec<Problem>, warnings: &mut Vec<Problem>) -> bool {
+    /// Checks `datapackage-digest.json`; returns whether its hash matched and what the
+    /// signature check found.
+    fn check_digest_file(
+        &self,
+        problems: &mut Vec<Problem>,
+        warnings: &mut Vec<Problem>,
+    ) -> (bool, SignatureCheck) {
         let digest_file = match &self.digest_file {
             None => {
                 warnings.push(Problem::MissingDigestFile);
-                return false;
+                return (false, SignatureCheck::Unsigned);
             }
             Some(Err(detail)) => {
                 problems.push(Problem::MalformedDigestFile {
                     detail: detail.clone(),
                 });
-                return false;
+                return (false, SignatureCheck::Unsigned);
             }
             Some(Ok(digest_file)) => digest_file,
         };
@@ -460,11 +468,17 @@ impl<R: Read + Seek> Wacz<R> {
                 }
             }
         }
+        let mut signature_check = SignatureCheck::Unsigned;
         match &digest_file.signature {
             SignatureInfo::Unsigned => {}
-            SignatureInfo::Malformed { detail } => problems.push(Problem::MalformedSignature {
-                detail: detail.clone(),
-            }),
+            SignatureInfo::Malformed { detail } => {
+                problems.push(Problem::MalformedSignature {
+                    detail: detail.clone(),
+                });
+                signature_check = SignatureCheck::Invalid {
+                    reason: detail.clone(),
+                };
+            }
             SignatureInfo::Anonymous { .. } | SignatureInfo::Domain { .. } => {
                 let digest_hash = digest_file.hash.as_ref().map(ResourceHash::to_string);
                 let signed_hash = digest_file
@@ -483,9 +497,20 @@ impl<R: Read + Seek> Wacz<R> {
                         datapackage: self.datapackage.created.clone(),
                     });
                 }
+                if let Some(signed) = &digest_file.signed_data {
+                    // What is signed must be the hash of the stored bytes, whatever the digest
+                    // file claims.
+                    let actual = hash_bytes(&self.datapackage_bytes, &HashAlgorithm::Sha256);
+                    signature_check = check_signed_data(signed, &actual.to_string());
+                    if let SignatureCheck::Invalid { reason } = &signature_check {
+                        problems.push(Problem::BadSignature {
+                            reason: reason.clone(),
+                        });
+                    }
+                }
             }
         }
-        matches
+        (matches, signature_check)
     }
 }
 

@@ -3,12 +3,13 @@
 use std::fmt;
 
 use crate::datapackage::SignatureInfo;
+use crate::signature::SignatureCheck;
 
 /// The result of checking a WACZ against its `datapackage.json` and `datapackage-digest.json`.
 ///
 /// `Display` gives one line for a CLI, e.g.
 /// `valid_signed_example_1.wacz: WACZ 1.1.1, 1 WARC, 4 resources checked, all hashes match,
-/// signed (domain: btrix-sign-test.webrecorder.net; signature not verified)`, and for an
+/// signed by btrix-sign-test.webrecorder.net (…)`, and for an
 /// invalid package `NAME: INVALID WACZ …, unsigned; 2 problems: …; …`. Warnings follow in
 /// parentheses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +25,11 @@ pub struct VerifyReport {
     pub resources_checked: usize,
     /// Whether `datapackage-digest.json` was present and its hash of `datapackage.json` matched.
     pub datapackage_digest_matches: bool,
-    /// The signature shape found in `datapackage-digest.json`. Never verified (yet).
+    /// The signature shape found in `datapackage-digest.json`.
     pub signature: SignatureInfo,
+    /// Whether the signature holds (see [`check_signed_data`](crate::check_signed_data)).
+    /// An invalid one is also a [`Problem::BadSignature`].
+    pub signature_check: SignatureCheck,
     /// What makes this package invalid. Empty if it is valid.
     pub problems: Vec<Problem>,
     /// Departures from the spec that do not make the package invalid.
@@ -52,13 +56,20 @@ impl fmt::Display for VerifyReport {
             self.resources_checked,
             plural(self.resources_checked),
         )?;
+        let signature: &dyn fmt::Display = match (&self.signature, &self.signature_check) {
+            (SignatureInfo::Anonymous { .. } | SignatureInfo::Domain { .. }, check)
+                if check.is_ok() =>
+            {
+                check
+            }
+            (info, _) => info,
+        };
         if self.is_valid() {
-            write!(f, "all hashes match, {}", self.signature)?;
+            write!(f, "all hashes match, {signature}")?;
         } else {
             write!(
                 f,
-                "{}; {} problem{}: ",
-                self.signature,
+                "{signature}; {} problem{}: ",
                 self.problems.len(),
                 plural(self.problems.len())
             )?;
@@ -204,6 +215,11 @@ pub enum Problem {
         /// What is wrong with it.
         detail: String,
     },
+    /// The signature in `datapackage-digest.json` does not hold.
+    BadSignature {
+        /// Why.
+        reason: String,
+    },
     /// A WARC is DEFLATEd inside the ZIP; replayers cannot range-read it (spec: STORE).
     WarcNotStored {
         /// The entry name.
@@ -284,6 +300,7 @@ impl fmt::Display for Problem {
                 datapackage.as_deref().unwrap_or("(none)")
             ),
             Problem::MalformedSignature { detail } => write!(f, "signedData: {detail}"),
+            Problem::BadSignature { reason } => write!(f, "signature INVALID: {reason}"),
             Problem::WarcNotStored { entry } => {
                 write!(f, "{entry} is DEFLATEd, not STOREd")
             }

@@ -3,7 +3,9 @@
 
 use std::io::{Cursor, Read, Write};
 
-use annals_wacz::{Problem, SignatureInfo, VerifyReport, Wacz, WaczError, WarcCompression};
+use annals_wacz::{
+    Problem, SignatureCheck, SignatureInfo, VerifyReport, Wacz, WaczError, WarcCompression,
+};
 use sha2::{Digest, Sha256};
 use zip::CompressionMethod::{self, Deflated, Stored};
 use zip::ZipWriter;
@@ -135,24 +137,57 @@ mod real {
                     && created.as_deref() == Some("2022-01-18T19:00:12Z")
         ));
         assert_eq!(
+            report.signature_check,
+            SignatureCheck::DomainValid {
+                domain: "btrix-sign-test.webrecorder.net".into(),
+                issuer: "CN=R3,O=Let's Encrypt,C=US".into(),
+                root: "ISRG Root X1 (cross-signed by DST Root CA X3)".into(),
+            }
+        );
+        assert_eq!(
             report.to_string(),
             "valid_signed_example_1.wacz: WACZ 1.1.1, 1 WARC, 4 resources checked, all hashes \
-             match, signed (domain: btrix-sign-test.webrecorder.net; signature not verified)"
+             match, signed by btrix-sign-test.webrecorder.net (ECDSA signature valid with its \
+             certificate from CN=R3,O=Let's Encrypt,C=US, chain ends at trusted root ISRG Root X1 \
+             (cross-signed by DST Root CA X3); chain signatures and RFC 3161 timestamp not checked)"
         );
         assert_eq!(wacz.warc_entries()[0].compression, WarcCompression::Gzip);
         check_warc_bytes("valid_signed_example_1.wacz", &mut wacz);
     }
 
-    /// Its signature is bad, which only signature verification (a later issue) can tell;
-    /// everything this crate checks is fine.
+    /// Its hashes are fine and its ECDSA signature verifies with its certificate, but that
+    /// certificate comes from Let's Encrypt's staging CA, which nobody trusts (py-wacz
+    /// `validate --verify-auth` fails it for the same reason).
     #[test]
-    fn invalid_signed_example_1_hashes_fine_and_is_signed() {
+    fn invalid_signed_example_1_is_signed_by_an_untrusted_chain() {
         let Some((_, report)) = open_and_verify("invalid_signed_example_1.wacz") else {
             return;
         };
-        assert!(report.is_valid(), "{report}");
         assert!(report.datapackage_digest_matches);
         assert!(matches!(report.signature, SignatureInfo::Domain { .. }));
+        assert!(!report.is_valid());
+        let reason = "the certificate chain ends at CN=(STAGING) Bogus Broccoli X2,O=(STAGING) \
+                      Internet Security Research Group,C=US (sha256 \
+                      32d21af6fc87417a55d7e23c6992b8ce0cb9b5fcd85da30d194156d53758e4c5), which is \
+                      not a trusted root";
+        assert_eq!(
+            report.signature_check,
+            SignatureCheck::Invalid {
+                reason: reason.into()
+            }
+        );
+        assert_eq!(
+            report.problems,
+            vec![Problem::BadSignature {
+                reason: reason.into()
+            }]
+        );
+        assert!(
+            report
+                .to_string()
+                .contains("signature INVALID: the certificate chain ends at"),
+            "{report}"
+        );
     }
 
     /// The file is a pre-1.0 sketch: entries under `data/`, a fake `data/archive/test.txt`,

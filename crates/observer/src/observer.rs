@@ -1,0 +1,447 @@
+//! [`Observer`]: an archive plus the observer's settings and clock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use annals_archive::Archive;
+use annals_model::Item;
+use annals_platforms::{ItemRef, Kind, Platform};
+use annals_store::{Due, ObserverBatch, Store, WatchRow};
+use annals_timeline::Timeline;
+use serde::Serialize;
+
+use crate::derive::{apply, load_timeline};
+use crate::records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchRecord};
+use crate::{Clock, FileConfig, ObserverError};
+
+/// The observer over one data directory.
+#[derive(Debug)]
+pub struct Observer {
+    pub(crate) archive: Archive,
+    pub(crate) config: FileConfig,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// What `watch` did with one input.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchOutcome {
+    /// The input as given.
+    pub input: String,
+    /// Canonical URL, when the input was understood.
+    pub url: Option<String>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Item row id.
+    pub item_id: Option<i64>,
+    /// Whether it is newly watched.
+    pub added: bool,
+    /// Why it was not added.
+    pub error: Option<String>,
+}
+
+/// What a catch-up derived.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CatchUpReport {
+    /// Watch records applied.
+    pub watches: u64,
+    /// Observations derived.
+    pub observations: u64,
+    /// Events derived.
+    pub events: u64,
+    /// Records read.
+    pub records: u64,
+}
+
+/// The rate-limit key of an item: the platform, or a web page's host.
+pub fn host_key(item: &ItemRef) -> String {
+    match item.platform {
+        Platform::Web => item
+            .canonical_url
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest))
+            .unwrap_or(&item.canonical_url)
+            .to_ascii_lowercase(),
+        p => p.as_str().to_string(),
+    }
+}
+
+/// The kind name of an item.
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Video => "video",
+        Kind::Question => "question",
+        Kind::Answer => "answer",
+        Kind::Post => "post",
+        Kind::User => "user",
+        Kind::Page => "page",
+        Kind::Feed => "feed",
+        _ => "other",
+    }
+}
+
+/// The item reference of a queue entry.
+pub fn item_ref(due: &Due) -> Result<ItemRef, String> {
+    ItemRef::from_item(&Item {
+        id: Some(due.item_id),
+        platform: due.platform.clone(),
+        native_id: due.native_id.clone(),
+        canonical_url: due.canonical_url.clone(),
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// A watch row for an item reference.
+pub fn watch_row(item: &ItemRef, list: &str, policy: &str, seed: bool, at: i64) -> WatchRow {
+    WatchRow {
+        platform: item.platform.as_str().to_string(),
+        native_id: item.native_id.clone(),
+        canonical_url: item.canonical_url.clone(),
+        kind: kind_name(item.kind).to_string(),
+        list: list.to_string(),
+        policy: policy.to_string(),
+        host: host_key(item),
+        seed,
+        parent_id: None,
+        added_at: at,
+    }
+}
+
+/// A group of response records forming one observation, while catching up.
+struct Group {
+    item_url: String,
+    first_id: String,
+    at: i64,
+    responses: Vec<OwnedResponse>,
+}
+
+impl Observer {
+    /// An observer over `archive`, with settings and clock.
+    pub fn new(archive: Archive, config: FileConfig, clock: Arc<dyn Clock>) -> Observer {
+        Observer {
+            archive,
+            config,
+            clock,
+        }
+    }
+
+    /// The archive.
+    pub fn archive(&self) -> &Archive {
+        &self.archive
+    }
+
+    /// The archive, mutably.
+    pub fn archive_mut(&mut self) -> &mut Archive {
+        &mut self.archive
+    }
+
+    /// Gives the archive back.
+    pub fn into_archive(self) -> Archive {
+        self.archive
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &FileConfig {
+        &self.config
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.archive.store()
+    }
+
+    /// Watches `inputs` (URLs or ids) in `list` with `policy` (default: the list's). Inputs no
+    /// adapter understands are reported, not fatal; an http(s) URL no platform claims is a web
+    /// page (or feed).
+    pub async fn watch(
+        &mut self,
+        inputs: &[String],
+        list: &str,
+        policy: Option<&str>,
+        seed: bool,
+    ) -> Result<Vec<WatchOutcome>, ObserverError> {
+        if let Some(p) = policy {
+            annals_schedule::Policy::named(p)
+                .map(|_| ())
+                .or_else(|_| {
+                    if self.config.lists.contains_key(p) {
+                        Ok(())
+                    } else {
+                        Err(ObserverError::Config(format!(
+                            "unknown policy {p:?}: use default, hot, daily, or a list defined in annals.toml"
+                        )))
+                    }
+                })?;
+        }
+        let policy = policy
+            .map(str::to_string)
+            .unwrap_or_else(|| self.config.list_policy(list));
+        let now = self.clock.now();
+        let mut outcomes = Vec::new();
+        let mut records = Vec::new();
+        for input in inputs {
+            match ItemRef::parse(input) {
+                Ok(item) => {
+                    let row = watch_row(&item, list, &policy, seed, now);
+                    records.push(WatchRecord::from_row(&row, None).to_warc());
+                    outcomes.push(WatchOutcome {
+                        input: input.clone(),
+                        url: Some(item.canonical_url.clone()),
+                        platform: Some(row.platform.clone()),
+                        item_id: None,
+                        added: false,
+                        error: None,
+                    });
+                }
+                Err(e) => outcomes.push(WatchOutcome {
+                    input: input.clone(),
+                    url: None,
+                    platform: None,
+                    item_id: None,
+                    added: false,
+                    error: Some(e.to_string()),
+                }),
+            }
+        }
+        if records.is_empty() {
+            return Ok(outcomes);
+        }
+        // Whether each is new: look before the catch-up applies the records.
+        let mut known = HashMap::new();
+        for o in &outcomes {
+            if let Some(url) = &o.url {
+                known.insert(url.clone(), self.store().watch_find(url).await?);
+            }
+        }
+        self.archive.append_records(records).await?;
+        self.catch_up(None).await?;
+        for o in &mut outcomes {
+            if let Some(url) = &o.url
+                && let Some(info) = self.store().watch_find(url).await?
+            {
+                o.item_id = Some(info.item_id);
+                o.added = known.get(url).is_some_and(Option::is_none);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Derives watch rows, observations and events from every record archived since the last
+    /// derivation (all of them after `annals reindex`). `progress` gets (done, total) records.
+    pub async fn catch_up(
+        &mut self,
+        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+    ) -> Result<CatchUpReport, ObserverError> {
+        let mut report = CatchUpReport::default();
+        let start = self.store().derived_to().await?;
+        let end = self.store().max_capture_id().await?;
+        if end <= start {
+            return Ok(report);
+        }
+        let backoff = self.config.observer.backoff;
+        let confirmations = self.config.observer.confirmations;
+        let mut after = start;
+        let mut group: Option<Group> = None;
+        let mut cache: HashMap<i64, (Due, Timeline)> = HashMap::new();
+        let mut batch = ObserverBatch::default();
+        loop {
+            let page = self.store().captures_after(after, 2000).await?;
+            let Some(last) = page.last().map(|(id, _)| *id) else {
+                break;
+            };
+            for (id, c) in &page {
+                report.records += 1;
+                let is_watch = c.record_type == "resource"
+                    && c.url.as_deref().is_some_and(|u| u.starts_with(WATCH_URN));
+                let is_response = matches!(c.record_type.as_str(), "response" | "revisit");
+                if !is_watch && !is_response {
+                    continue;
+                }
+                let record = self.archive.read_record(c)?;
+                if is_watch {
+                    if let Some(w) = WatchRecord::from_block(&record.block) {
+                        let mut row = w.to_row();
+                        if let Some(parent) = &w.parent {
+                            row.parent_id =
+                                self.store().watch_find(parent).await?.map(|i| i.item_id);
+                        }
+                        // Pending rows first: a watch may change a cached item.
+                        self.flush_catch_up(
+                            &mut group,
+                            &mut cache,
+                            &mut batch,
+                            &mut report,
+                            *id - 1,
+                        )
+                        .await?;
+                        self.store().watch_add(&[row], w.added_at).await?;
+                        report.watches += 1;
+                    }
+                    continue;
+                }
+                let Some(item_url) = record.header.get(ITEM_FIELD).map(str::to_string) else {
+                    continue;
+                };
+                let concurrent = record
+                    .header
+                    .get("WARC-Concurrent-To")
+                    .map(|s| s.trim().trim_matches(['<', '>']).to_string());
+                let url = c.url.clone().unwrap_or_default();
+                let response = if c.record_type == "revisit" {
+                    let original = match &c.refers_to {
+                        Some(r) => self.store().capture_by_record_id(r).await?,
+                        None => None,
+                    };
+                    match original {
+                        Some(o) => {
+                            let orig = self.archive.read_record(&o)?;
+                            let payload = annals_warc::http::parse_head(&orig.block)
+                                .map(|h| annals_warc::http::payload(&orig.block, &h).into_owned())
+                                .unwrap_or_default();
+                            OwnedResponse::from_message(&url, &record.block, Some(&payload))
+                        }
+                        None => OwnedResponse::from_message(&url, &record.block, None),
+                    }
+                } else {
+                    OwnedResponse::from_message(&url, &record.block, None)
+                };
+                let rid = c.record_id.trim_matches(['<', '>']).to_string();
+                let joins = match (&group, &concurrent) {
+                    (Some(g), Some(cc)) => g.first_id == *cc && g.item_url == item_url,
+                    _ => false,
+                };
+                if joins {
+                    if let Some(g) = group.as_mut() {
+                        g.responses.push(response);
+                    }
+                } else {
+                    self.finish_group(
+                        group.take(),
+                        &mut cache,
+                        &mut batch,
+                        &mut report,
+                        &backoff,
+                        confirmations,
+                    )
+                    .await?;
+                    group = Some(Group {
+                        item_url,
+                        first_id: rid,
+                        at: c.unix_time,
+                        responses: vec![response],
+                    });
+                }
+            }
+            after = last;
+            if batch.observations.len() >= 2000 {
+                // Keep the open group: it may continue on the next page.
+                batch.derived_to = group.as_ref().map_or(Some(after), |_| None);
+                if batch.derived_to.is_some() {
+                    self.store().commit_observed(&batch).await?;
+                    batch = ObserverBatch::default();
+                }
+            }
+            if let Some(p) = progress {
+                p((after - start).max(0) as u64, (end - start).max(0) as u64);
+            }
+        }
+        self.finish_group(
+            group.take(),
+            &mut cache,
+            &mut batch,
+            &mut report,
+            &backoff,
+            confirmations,
+        )
+        .await?;
+        batch.derived_to = Some(after);
+        self.store().commit_observed(&batch).await?;
+        Ok(report)
+    }
+
+    async fn flush_catch_up(
+        &mut self,
+        group: &mut Option<Group>,
+        cache: &mut HashMap<i64, (Due, Timeline)>,
+        batch: &mut ObserverBatch,
+        report: &mut CatchUpReport,
+        derived_to: i64,
+    ) -> Result<(), ObserverError> {
+        let backoff = self.config.observer.backoff;
+        let confirmations = self.config.observer.confirmations;
+        self.finish_group(group.take(), cache, batch, report, &backoff, confirmations)
+            .await?;
+        batch.derived_to = Some(derived_to);
+        self.store().commit_observed(batch).await?;
+        *batch = ObserverBatch::default();
+        cache.clear();
+        Ok(())
+    }
+
+    async fn finish_group(
+        &mut self,
+        group: Option<Group>,
+        cache: &mut HashMap<i64, (Due, Timeline)>,
+        batch: &mut ObserverBatch,
+        report: &mut CatchUpReport,
+        backoff: &annals_schedule::Backoff,
+        confirmations: u32,
+    ) -> Result<(), ObserverError> {
+        let Some(g) = group else { return Ok(()) };
+        let Some(info) = self.store().watch_find(&g.item_url).await? else {
+            tracing::debug!("observation of an unwatched item {}: skipped", g.item_url);
+            return Ok(());
+        };
+        if !cache.contains_key(&info.item_id) {
+            let Some(due) = self.store().due_item(info.item_id).await? else {
+                return Ok(());
+            };
+            let t = load_timeline(due.timeline.as_deref(), confirmations);
+            cache.insert(info.item_id, (due, t));
+        }
+        let Some((due, timeline)) = cache.get_mut(&info.item_id) else {
+            return Ok(());
+        };
+        let Ok(item) = crate::observer::item_ref(due) else {
+            return Ok(());
+        };
+        // Redirect hops that were followed are not the answer.
+        let n = g.responses.len();
+        let answers: Vec<_> = g
+            .responses
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| !(i + 1 < n && (300..400).contains(&r.status)))
+            .map(|(_, r)| r.as_response())
+            .collect();
+        let obs = annals_platforms::parse(&item, &answers, g.at);
+        let retry_after = answers
+            .first()
+            .and_then(|r| r.header("retry-after"))
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        let policy = self.config.policy(&due.policy);
+        let applied = apply(
+            due,
+            timeline,
+            &obs,
+            g.at,
+            &g.first_id,
+            &policy,
+            backoff,
+            retry_after,
+        );
+        due.failures = applied.update.failures;
+        due.priority = applied.update.priority;
+        due.timeline = Some(applied.update.timeline.clone());
+        report.observations += 1;
+        report.events += applied.events.len() as u64;
+        batch.observations.push(applied.observation);
+        batch.contents.extend(applied.content);
+        batch.events.extend(applied.events);
+        batch.updates.push(applied.update);
+        Ok(())
+    }
+}
