@@ -187,6 +187,49 @@ fn check_timestamp(der: &[u8], note: &[u8]) -> Result<(String, String), String> 
     Ok((token.gen_time_rfc3339(), token.policy))
 }
 
+/// Reads stored records in archive order through one open handle per file and checks each
+/// against its indexed record digest (what [`Archive::read_member`] does, without reopening the
+/// file for every record).
+#[derive(Default)]
+struct MemberReader {
+    file: Option<(String, fs::File)>,
+    buf: Vec<u8>,
+}
+
+impl MemberReader {
+    /// Reads and checks the record of `c`; returns its length.
+    fn check(&mut self, dir: &Path, c: &Capture) -> Result<u64, ArchiveError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let damaged = |reason: String| ArchiveError::Damaged {
+            file: c.warc_file.clone(),
+            offset: c.offset,
+            reason,
+        };
+        let file = match &mut self.file {
+            Some((name, f)) if *name == c.warc_file => f,
+            slot => {
+                let path = dir.join(&c.warc_file);
+                let f = fs::File::open(&path).map_err(|e| ArchiveError::io(&path, e))?;
+                &mut slot.insert((c.warc_file.clone(), f)).1
+            }
+        };
+        let len = usize::try_from(c.length)
+            .map_err(|_| ArchiveError::Invalid("record too large".into()))?;
+        self.buf.resize(len, 0);
+        file.seek(SeekFrom::Start(c.offset))
+            .and_then(|_| file.read_exact(&mut self.buf))
+            .map_err(|e| damaged(e.to_string()))?;
+        let digest = annals_warc::digest::sha256_hex(&self.buf);
+        if digest != c.record_digest {
+            return Err(damaged(format!(
+                "record digest is {digest}, the index says {}",
+                c.record_digest
+            )));
+        }
+        Ok(c.length)
+    }
+}
+
 /// What `annals ledger status` shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LedgerStatus {
@@ -639,6 +682,153 @@ impl Archive {
         Ok((tiles.len() + staged.len()) as u64)
     }
 
+    /// Re-reads one WARC file and compares its records with the indexed ones (by record id, in
+    /// order): records in the file the index does not know were inserted, indexed records the
+    /// file lacks were deleted. A record whose bytes changed in place is not reported here (the
+    /// digest check names it).
+    fn scan_file(
+        &self,
+        name: &str,
+        indexed: &[(u64, String)],
+    ) -> Result<Vec<(&'static str, String)>, ArchiveError> {
+        let path = self.root().join(crate::WARC_DIR).join(name);
+        let file = fs::File::open(&path).map_err(|e| ArchiveError::io(&path, e))?;
+        let reader = annals_warc::WarcReader::new(std::io::BufReader::with_capacity(1 << 20, file));
+        let mut out = Vec::new();
+        let mut wanted: std::collections::HashMap<&str, std::collections::VecDeque<u64>> =
+            Default::default();
+        for (off, id) in indexed {
+            wanted.entry(id.as_str()).or_default().push_back(*off);
+        }
+        let mut unknown: Vec<(u64, String)> = Vec::new();
+        // Where reading stopped on a record that does not parse: nothing after it is known.
+        let mut read_to = u64::MAX;
+        let mut last_end = 0u64;
+        for item in reader {
+            match item {
+                Ok(r) => {
+                    last_end = r.span.offset + r.span.length;
+                    let id = r.record.header.record_id().unwrap_or("").to_string();
+                    let found = wanted.get_mut(id.as_str()).and_then(|offs| {
+                        // The copy at this offset if indexed so, else the first one.
+                        match offs.iter().position(|o| *o == r.span.offset) {
+                            Some(at) => offs.remove(at),
+                            None => offs.pop_front(),
+                        }
+                    });
+                    if found.is_none() {
+                        unknown.push((r.span.offset, id));
+                    }
+                }
+                Err(e) => {
+                    out.push(("file", format!("{name}: {e}")));
+                    read_to = last_end;
+                    break;
+                }
+            }
+        }
+        let mut missing: Vec<(u64, &str)> = wanted
+            .iter()
+            .flat_map(|(id, offs)| offs.iter().map(move |o| (*o, *id)))
+            .filter(|(o, _)| *o < read_to)
+            .collect();
+        missing.sort();
+        // An unknown record where a missing one was indexed: changed in place, not moved.
+        let replaced: std::collections::HashSet<u64> = unknown
+            .iter()
+            .map(|(o, _)| *o)
+            .filter(|o| missing.binary_search_by(|(m, _)| m.cmp(o)).is_ok())
+            .collect();
+        for (off, id) in unknown {
+            if !replaced.contains(&off) {
+                out.push((
+                    "file",
+                    format!(
+                        "{name} byte {off}: a record the index and log do not know (inserted?): {}",
+                        if id.is_empty() {
+                            "no WARC-Record-ID"
+                        } else {
+                            &id
+                        }
+                    ),
+                ));
+            }
+        }
+        for (off, id) in missing {
+            if !replaced.contains(&off) {
+                out.push((
+                    "file",
+                    format!(
+                        "{name}: record {id}, indexed at byte {off}, is not in the file (deleted?)"
+                    ),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Compares the tile files of a tree of `size` leaves with the tiles of `leaves`.
+    fn check_tiles(&self, leaves: &[Hash], size: u64) -> Vec<String> {
+        let dir = self.ledger_dir();
+        let expected = match grow_tiles(0, size, leaves, |_: &Tile| None) {
+            Ok(t) => t,
+            Err(e) => return vec![format!("cannot compute the log's tiles: {e}")],
+        };
+        let (mut missing, mut differing) = (Vec::new(), Vec::new());
+        for (tile, data) in &expected {
+            let path = tile.path();
+            match fs::read(dir.join(&path)) {
+                Ok(d) if d == *data => {}
+                Ok(_) => differing.push(path),
+                Err(_) => missing.push(path),
+            }
+            if let Some(path) = tile.entries_path() {
+                match fs::read(dir.join(&path)) {
+                    Ok(bundle) => {
+                        let ok = annals_ledger::decode_bundle(&bundle).is_ok_and(|entries| {
+                            entries.len() == usize::from(tile.width)
+                                && entries
+                                    .iter()
+                                    .zip(data.chunks_exact(32))
+                                    .all(|(e, h)| leaf_hash(e)[..] == *h)
+                        });
+                        if !ok {
+                            differing.push(path);
+                        }
+                    }
+                    Err(_) => missing.push(path),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let list = |paths: &[String]| {
+            let shown: Vec<String> = paths
+                .iter()
+                .take(5)
+                .map(|p| format!("{LEDGER_DIR}/{p}"))
+                .collect();
+            let more = paths.len().saturating_sub(5);
+            if more > 0 {
+                format!("{} and {more} more", shown.join(", "))
+            } else {
+                shown.join(", ")
+            }
+        };
+        if !differing.is_empty() {
+            out.push(format!(
+                "{} does not match the log at checkpoint {size}: the published tiles were altered",
+                list(&differing)
+            ));
+        }
+        if !missing.is_empty() {
+            out.push(format!(
+                "{} missing for checkpoint {size}: run `annals ledger checkpoint`",
+                list(&missing)
+            ));
+        }
+        out
+    }
+
     /// Checks every record against its stored digest and its ledger leaf, every checkpoint's
     /// signature, and that the log still has every checkpoint's root. With `full`, also re-reads
     /// the WARC files from disk to find records inserted or deleted behind the index's back.
@@ -656,18 +846,26 @@ impl Archive {
             .map(|m| m.len())
             .sum();
         let mut findings: Vec<Finding> = Vec::new();
-        let mut offsets: std::collections::HashMap<String, std::collections::HashSet<u64>> =
+        // With `full`: each file's indexed records, (offset, length, record id), in file order.
+        let mut offsets: std::collections::HashMap<String, Vec<(u64, u64, String)>> =
             Default::default();
         let (mut i, mut done, mut bytes) = (0usize, 0u64, 0u64);
+        let mut damaged_files: std::collections::HashSet<String> = Default::default();
+        let warc_dir = self.root().join(crate::WARC_DIR);
+        let mut reader = MemberReader::default();
         {
-            // Streamed in archive order: memory does not grow with the number of records.
+            // Streamed in archive order: memory does not grow with the number of records, and
+            // each file is read front to back through one handle.
             let mut each = |c: Capture| {
-                match self.read_member(&c) {
-                    Ok(member) => bytes += member.len() as u64,
-                    Err(e) => findings.push(Finding {
-                        kind: "record".into(),
-                        message: format!("{} ({})", e, c.record_id),
-                    }),
+                match reader.check(&warc_dir, &c) {
+                    Ok(len) => bytes += len,
+                    Err(e) => {
+                        damaged_files.insert(c.warc_file.clone());
+                        findings.push(Finding {
+                            kind: "record".into(),
+                            message: format!("{} ({})", e, c.record_id),
+                        })
+                    }
                 }
                 match (leaf_for(&c), leaves.get(i)) {
                     (Ok(h), Some((file, off, stored))) => {
@@ -688,10 +886,11 @@ impl Archive {
                     (Ok(_), None) => {}
                 }
                 if full {
-                    offsets
-                        .entry(c.warc_file.clone())
-                        .or_default()
-                        .insert(c.offset);
+                    offsets.entry(c.warc_file.clone()).or_default().push((
+                        c.offset,
+                        c.length,
+                        c.record_id.clone(),
+                    ));
                 }
                 i += 1;
                 done += c.length;
@@ -722,42 +921,36 @@ impl Archive {
             })
         };
         if full {
+            // Every byte of a file is accounted for when its indexed records, each checked
+            // against its digest above, tile it exactly. Only a file where they do not is
+            // re-read record by record, to name what was inserted or deleted.
             for name in self.warc_files()? {
-                let path = self.root().join(crate::WARC_DIR).join(&name);
-                let file = fs::File::open(&path).map_err(|e| ArchiveError::io(&path, e))?;
-                let reader =
-                    annals_warc::WarcReader::new(std::io::BufReader::with_capacity(1 << 20, file));
                 let indexed = offsets.remove(&name).unwrap_or_default();
-                let mut seen = 0usize;
-                for item in reader {
-                    match item {
-                        Ok(r) => {
-                            seen += 1;
-                            if !indexed.contains(&r.span.offset) {
-                                find(
-                                    "file",
-                                    format!(
-                                        "{name} byte {}: a record the index and log do not know (inserted?)",
-                                        r.span.offset
-                                    ),
-                                );
-                            }
-                        }
-                        Err(e) => {
-                            find("file", format!("{name}: {e}"));
-                            break;
-                        }
-                    }
+                let path = warc_dir.join(&name);
+                let size = fs::metadata(&path)
+                    .map_err(|e| ArchiveError::io(&path, e))?
+                    .len();
+                let mut end = 0u64;
+                let mut tiled = true;
+                for (off, len, _) in &indexed {
+                    tiled &= *off == end;
+                    end = off.saturating_add(*len);
                 }
-                if seen < indexed.len() {
-                    find(
-                        "file",
-                        format!(
-                            "{name}: {} records indexed but {seen} in the file (deleted?)",
-                            indexed.len()
-                        ),
-                    );
+                tiled &= end == size;
+                if tiled && !damaged_files.contains(&name) {
+                    continue;
                 }
+                let ids: Vec<(u64, String)> =
+                    indexed.into_iter().map(|(o, _, id)| (o, id)).collect();
+                for (kind, message) in self.scan_file(&name, &ids)? {
+                    find(kind, message);
+                }
+            }
+            for (name, _) in offsets {
+                find(
+                    "file",
+                    format!("{name}: indexed, but missing from {}/", crate::WARC_DIR),
+                );
             }
         }
         let hashes: Vec<Hash> = leaves
@@ -833,28 +1026,15 @@ impl Archive {
             }
             prev = Some(cp);
         }
-        // The published tiles must hash to the last good checkpoint's root.
+        // The published tiles must be the log's: every hash tile and entry bundle of the last
+        // good checkpoint (when the log itself still matches it).
         if let Some(cp) = &prev
             && cp.size > 0
             && self.ledger_dir().join("tile").is_dir()
+            && annals_ledger::tree_hash(hashes.as_slice(), cp.size).ok() == Some(cp.root)
         {
-            let reader = TileHashReader::new(cp.size, |t: &Tile| self.read_tile(t));
-            match annals_ledger::tree_hash(&reader, cp.size) {
-                Ok(root) if root == cp.root => {}
-                Ok(_) => find(
-                    "tiles",
-                    format!(
-                        "{LEDGER_DIR}/tile/ does not hash to the root of checkpoint {}: the published tiles were altered",
-                        cp.size
-                    ),
-                ),
-                Err(e) => find(
-                    "tiles",
-                    format!(
-                        "{LEDGER_DIR}/tile/ is incomplete for checkpoint {} ({e}): run `annals ledger checkpoint`",
-                        cp.size
-                    ),
-                ),
+            for message in self.check_tiles(&hashes[..cp.size as usize], cp.size) {
+                find("tiles", message);
             }
         }
         progress(total, total);

@@ -49,6 +49,8 @@ pub const PLAIN_INDEX_MAX_LINES: usize = 1000;
 pub const WACZ_PROOF_FORMAT: &str = "annals-wacz-proof/1";
 /// The largest HTML body read for a page's title and text.
 const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// How much of an HTML body is scanned for its `<title>` when text is not wanted.
+const TITLE_SCAN_BYTES: usize = 256 * 1024;
 
 /// What to export, and how.
 #[derive(Debug, Clone, Default)]
@@ -60,8 +62,9 @@ pub struct WaczExportOptions {
     pub list: Option<String>,
     /// Sign `datapackage-digest.json` with the data directory's anonymous P-384 key.
     pub sign: bool,
-    /// Leave the readable text out of `pages.jsonl` (titles are still extracted).
-    pub no_text: bool,
+    /// Also extract each page's readable text (readability) into `pages.jsonl`: a full HTML
+    /// parse per page, many times slower than the rest of the export. Titles are always read.
+    pub text: bool,
     /// `title` of the package.
     pub title: Option<String>,
 }
@@ -231,7 +234,7 @@ impl Archive {
             }));
         }
 
-        let created = WarcDate::from_unix(now_unix(), 0).to_rfc3339();
+        let created = rfc3339(now_unix());
         let mut metadata = WaczMetadata::new(
             created.clone(),
             concat!("annals ", env!("CARGO_PKG_VERSION")),
@@ -241,7 +244,7 @@ impl Archive {
             Some(t) => format!(
                 "annals export of {} records captured since {}",
                 selected.len(),
-                WarcDate::from_unix(t, 0).to_rfc3339()
+                rfc3339(t)
             ),
             None => format!(
                 "annals export of the whole archive ({} records)",
@@ -447,7 +450,7 @@ impl Archive {
         drop(index_lines);
 
         // pages/
-        let pages = self.pages(selected, !opts.no_text);
+        let pages = self.pages(selected, opts.text);
         report.pages = pages.len() as u64;
         w.start_entry("pages/pages.jsonl", EntryCompression::Deflated, false)
             .map_err(wacz_err)?;
@@ -588,7 +591,7 @@ impl Archive {
             .map(|(i, c)| {
                 let url = c.url.clone().unwrap_or_default();
                 let ts = WarcDate::parse(&c.date)
-                    .map(|d| WarcDate::from_unix(d.unix, 0).to_rfc3339())
+                    .map(|d| rfc3339(d.unix))
                     .unwrap_or_else(|| c.date.clone());
                 let mut page = Page::new(url.clone(), ts);
                 page.id = Some(format!("p{i}"));
@@ -600,19 +603,63 @@ impl Archive {
                     let body = decode_body(&body, encoding.as_deref());
                     page.size = Some(body.len() as u64);
                     let content_type = head.header("content-type").map(|t| t.to_string());
-                    let body = &body[..body.len().min(MAX_PAGE_BYTES)];
+                    let limit = if with_text {
+                        MAX_PAGE_BYTES
+                    } else {
+                        TITLE_SCAN_BYTES
+                    };
+                    let body = &body[..body.len().min(limit)];
                     let (html, _) =
                         annals_platforms::web::decode_html(body, content_type.as_deref(), &url);
-                    let extracted = annals_platforms::web::extract(&html, &url);
-                    page.title = extracted.title;
-                    if with_text && !extracted.text.is_empty() {
-                        page.text = Some(extracted.text);
+                    if with_text {
+                        let extracted = annals_platforms::web::extract(&html, &url);
+                        page.title = extracted.title;
+                        if !extracted.text.is_empty() {
+                            page.text = Some(extracted.text);
+                        }
+                    } else {
+                        page.title = html_title(&html);
                     }
                 }
                 page
             })
             .collect()
     }
+}
+
+/// The `<title>` of an HTML document by a plain scan (no DOM): whitespace collapsed, the
+/// common character references decoded. `None` if absent or empty.
+fn html_title(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut from = 0;
+    let start = loop {
+        let at = from + lower[from..].find("<title")?;
+        let after = lower.as_bytes().get(at + 6).copied();
+        if matches!(after, Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/')) {
+            break at + lower[at..].find('>')? + 1;
+        }
+        from = at + 6;
+    };
+    let end = start + lower[start..].find("</title")?;
+    let raw = html.get(start..end)?;
+    let mut title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (entity, ch) in [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&apos;", "'"),
+        ("&nbsp;", " "),
+        ("&mdash;", "\u{2014}"),
+        ("&ndash;", "\u{2013}"),
+        ("&amp;", "&"),
+    ] {
+        if title.contains(entity) {
+            title = title.replace(entity, ch);
+        }
+    }
+    let title = title.trim().to_string();
+    (!title.is_empty()).then_some(title)
 }
 
 /// Undoes gzip/deflate content encoding for text extraction; anything else is returned as is.
@@ -658,6 +705,20 @@ fn partial_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     out.with_file_name(name)
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ`: RFC 3339 without a fraction, as py-wacz parses it.
+fn rfc3339(unix: i64) -> String {
+    let t = WarcDate::from_unix(unix, 0).timestamp14();
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &t[0..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12],
+        &t[12..14]
+    )
 }
 
 fn now_unix() -> i64 {
@@ -733,6 +794,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn titles_by_scanning() {
+        assert_eq!(
+            html_title("<html><head><TITLE lang=en>\n  IANA &mdash; A &amp; B </title>").as_deref(),
+            Some("IANA \u{2014} A & B")
+        );
+        assert_eq!(
+            html_title("<titles>x</titles><title>y</title>").as_deref(),
+            Some("y")
+        );
+        assert_eq!(html_title("<title></title>"), None);
+        assert_eq!(html_title("<title>never closed"), None);
+        assert_eq!(html_title("no title"), None);
     }
 
     #[test]

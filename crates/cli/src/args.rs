@@ -180,6 +180,9 @@ Example:\n  annals simulate --port 8700 --items 1000 --speed 60 --truth truth.js
         /// Stop after this many real seconds [default: run until Ctrl-C].
         #[arg(long = "for", value_name = "SECONDS")]
         run_for: Option<u64>,
+        /// Items are published over this much simulated time (e.g. 2h, 1d).
+        #[arg(long, default_value = "1d", value_name = "DURATION")]
+        publish_window: String,
     },
     /// Watch items: add URLs or ids to a watchlist, import a list, list what is watched.
     #[command(subcommand)]
@@ -306,9 +309,9 @@ Examples:\n  annals export wacz all.wacz --sign\n  annals export wacz recent.wac
         /// Sign the package with this data directory's anonymous WACZ key.
         #[arg(long)]
         sign: bool,
-        /// Leave page text out of pages.jsonl (titles are kept).
+        /// Also extract each page's readable text into pages.jsonl (slow: a full HTML parse per page).
         #[arg(long)]
-        no_text: bool,
+        text: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -348,6 +351,35 @@ Example:\n  annals bench warc --records 200000"
 Example:\n  annals bench observe --items 10000 --budget 600 --json"
     )]
     Observe(BenchObserveArgs),
+    /// Time the ledger: log appends (entry, leaf hash, tree, SQLite commit in batches),
+    /// checkpoints with tiles, and `annals verify [--full]` on a generated archive.
+    #[command(
+        after_help = "Goals: >= 100,000 leaves/s appended, >= 200 MB/s for `annals verify --full`.
+
+Example:
+  annals bench ledger --leaves 1000000 --records 200000 --json"
+    )]
+    Ledger(BenchLedgerArgs),
+}
+
+/// Options of `annals bench ledger`.
+#[derive(Debug, Args)]
+pub struct BenchLedgerArgs {
+    /// Leaves to append in the append benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub leaves: u64,
+    /// Leaves per commit (the archive commits 1000-record batches when importing).
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Records of the generated archive that `annals verify` reads.
+    #[arg(long, default_value_t = 200_000)]
+    pub records: u64,
+    /// Working directory [default: a temporary directory].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `annals bench observe`.
@@ -365,6 +397,17 @@ pub struct BenchObserveArgs {
     /// Consecutive observations confirming a disappearance.
     #[arg(long, default_value_t = 2)]
     pub confirmations: u32,
+    /// Minimum seconds between the first and the confirming observation of a disappearance
+    /// [default: the timeline's].
+    #[arg(long, value_name = "SECONDS")]
+    pub min_span: Option<i64>,
+    /// Items observed end to end by the real shell (throughput and bytes per unchanged
+    /// observation); 0 skips the shell measurements.
+    #[arg(long, default_value_t = 20_000)]
+    pub shell_items: usize,
+    /// Items queued for the memory measurement of `annals run`.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rss_items: usize,
     /// Print results as JSON.
     #[arg(long)]
     pub json: bool,

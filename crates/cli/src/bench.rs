@@ -13,7 +13,9 @@
 //! spawning process's peak RSS in a `vfork`ed child's `ru_maxrss`.
 
 mod generate;
+pub mod ledger;
 pub mod observe;
+pub mod shell;
 mod process;
 
 use std::fs::File;

@@ -327,7 +327,7 @@ async fn run(cli: Cli) -> Result<()> {
             since,
             list,
             sign,
-            no_text,
+            text,
             json,
         }) => {
             let archive = open(&cli, false).await?;
@@ -335,7 +335,7 @@ async fn run(cli: Cli) -> Result<()> {
             opts.since = time_arg(since, "--since")?;
             opts.list = list.clone();
             opts.sign = *sign;
-            opts.no_text = *no_text;
+            opts.text = *text;
             let pb = bar(&cli, 0, "wacz");
             let progress = |done: u64, total: u64| {
                 pb.set_length(total);
@@ -412,6 +412,32 @@ async fn run(cli: Cli) -> Result<()> {
             let archive = Archive::reindex(&dir, ArchiveOptions::default(), &progress).await?;
             pb.finish_and_clear();
             let n = archive.store().count().await?;
+            // Observations and events are derived from the archived responses too.
+            let config = annals_observer::FileConfig::load(archive.root())?;
+            let mut observer = annals_observer::Observer::new(
+                archive,
+                config,
+                std::sync::Arc::new(annals_observer::SystemClock),
+            );
+            let pb = bar(&cli, n, "observations");
+            pb.set_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} records eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            let progress = |done: u64, total: u64| {
+                pb.set_length(total);
+                pb.set_position(done);
+            };
+            let derived = observer.catch_up(Some(&progress)).await?;
+            pb.finish_and_clear();
+            let archive = observer.into_archive();
+            if !cli.quiet && (derived.watches > 0 || derived.observations > 0) {
+                eprintln!(
+                    "annals: derived {} watched items, {} observations and {} events",
+                    derived.watches, derived.observations, derived.events
+                );
+            }
             if !cli.quiet {
                 eprintln!(
                     "annals: index rebuilt: {n} records in {} WARC files",
@@ -440,7 +466,32 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Ledger(args::Ledger::Checkpoint) => {
             let archive = open(&cli, false).await?;
-            print!("{}", archive.checkpoint().await?);
+            let r = archive.checkpoint_report().await?;
+            print!("{}", r.note);
+            if !cli.quiet {
+                eprintln!(
+                    "annals: {} checkpoint {} ({} tile files written to ledger/tile/)",
+                    if r.signed {
+                        "signed"
+                    } else {
+                        "unchanged since"
+                    },
+                    r.size,
+                    r.tiles_written
+                );
+                if let Some(t) = &r.timestamp {
+                    eprintln!(
+                        "annals: time-stamped by the TSA at {} ({})",
+                        t.gen_time, t.file
+                    );
+                }
+            }
+            if let Some(e) = &r.timestamp_error {
+                eprintln!(
+                    "annals: warning: checkpoint {} has no time-stamp: {e}",
+                    r.size
+                );
+            }
         }
         Command::Verify { full, json } => {
             let archive = open(&cli, false).await?;
@@ -462,6 +513,12 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 for f in &report.findings {
                     println!("{}: {}", f.kind, f.message);
+                }
+                for t in &report.timestamps {
+                    println!(
+                        "timestamp: checkpoint {} stamped by the TSA at {} ({})",
+                        t.size, t.gen_time, t.file
+                    );
                 }
                 println!(
                     "{} records ({:.1} MB) and {} checkpoints checked in {secs:.2} s ({:.0} MB/s): {}",
@@ -527,11 +584,16 @@ async fn run(cli: Cli) -> Result<()> {
             seed,
             truth,
             run_for,
+            publish_window,
         } => {
+            let window = observe::parse_duration(publish_window)?.max(1.0) as u64;
+            let defaults = annals_simulator::SimConfig::default();
             let cfg = annals_simulator::SimConfig {
                 seed: *seed,
                 items: *items,
-                ..annals_simulator::SimConfig::default()
+                publish_window_s: window,
+                duration_s: defaults.duration_s.max(window + 2 * 86_400),
+                ..defaults
             };
             let world = std::sync::Arc::new(annals_simulator::World::new(cfg)?);
             let clock = std::sync::Arc::new(annals_simulator::RealClock::new(0, *speed));
@@ -572,6 +634,7 @@ async fn run(cli: Cli) -> Result<()> {
         } => observe::demo(&cli, *items, *minutes, *speed).await?,
         Command::Bench(args::Bench::Warc(b)) => bench::warc(b, cli.quiet)?,
         Command::Bench(args::Bench::Observe(b)) => bench::observe::observe(b, cli.quiet)?,
+        Command::Bench(args::Bench::Ledger(b)) => bench::ledger::ledger(b, cli.quiet).await?,
     }
     Ok(())
 }

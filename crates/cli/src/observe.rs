@@ -242,10 +242,9 @@ async fn simulator_clock(url: &str) -> Result<ScaledClock> {
         .with_context(|| format!("cannot read {base}/_sim/now"))?;
     let now: Now = serde_json::from_slice(&body)
         .with_context(|| format!("{base}/_sim/now is not a simulator's clock"))?;
-    Ok(ScaledClock::new(
-        now.unix as f64,
-        now.speed.unwrap_or(1.0).max(1e-6),
-    ))
+    // A simulator on a hand-driven clock reports speed 0: run in real time beside it.
+    let speed = now.speed.filter(|s| *s > 0.0).unwrap_or(1.0);
+    Ok(ScaledClock::new(now.unix as f64, speed))
 }
 
 fn simulator_endpoints(cfg: &mut FileConfig, origin: &str) {
@@ -453,7 +452,7 @@ fn event_line(e: &EventInfo) -> String {
     );
     if let (Some(live), Some(gone)) = (ev.last_seen_live, ev.first_seen_gone) {
         s.push_str(&format!(
-            "  (after {} , by {})",
+            "  (after {}, by {})",
             rfc3339(live),
             rfc3339(gone)
         ));
@@ -552,9 +551,17 @@ pub async fn compare(
         .into_iter()
         .map(|i| (i.item_id, i))
         .collect();
+    // Platform items join the truth on their native id, web pages on their path.
     let by_key: HashMap<(String, String), i64> = items
         .values()
-        .map(|i| ((i.platform.clone(), i.native_id.clone()), i.item_id))
+        .map(|i| {
+            let k = if i.platform == "web" {
+                i.url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default()
+            } else {
+                i.native_id.clone()
+            };
+            ((i.platform.clone(), k), i.item_id)
+        })
         .collect();
     // Per item: time-ordered true state changes (unix, disappearance?, observed_as).
     let mut changes: HashMap<i64, Vec<(i64, bool, String)>> = HashMap::new();
@@ -567,9 +574,12 @@ pub async fn compare(
                 ..
             },
         ) = (
-            t.native_id
-                .as_ref()
-                .and_then(|n| by_key.get(&(t.platform.clone(), n.clone()))),
+            if t.platform == "web" {
+                t.path.clone()
+            } else {
+                t.native_id.clone()
+            }
+            .and_then(|n| by_key.get(&(t.platform.clone(), n))),
             &t.kind,
         )
         else {
@@ -657,8 +667,11 @@ pub async fn demo(cli: &Cli, items: usize, minutes: f64, speed: f64) -> Result<(
         &marker,
         "annals demo data directory: `annals demo` recreates it.\n",
     )?;
+    // Publish over the first half of the simulated run, so most items are seen young.
+    let window = ((minutes * 60.0 * speed) / 2.0).max(600.0) as u64;
     let world = Arc::new(World::new(SimConfig {
         items,
+        publish_window_s: window,
         ..SimConfig::default()
     })?);
     let sim_clock = Arc::new(RealClock::new(0, speed));

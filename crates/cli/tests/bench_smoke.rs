@@ -71,3 +71,50 @@ fn bench_warc_small_run() {
         );
     }
 }
+
+#[test]
+fn bench_ledger_small_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_annals"))
+        .args([
+            "--quiet",
+            "bench",
+            "ledger",
+            "--leaves",
+            "3000",
+            "--batch",
+            "500",
+            "--records",
+            "400",
+            "--json",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .expect("run annals bench ledger");
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["leaves"].as_u64(), Some(3000));
+    for stage in ["memory", "ledger_commit", "index_commit"] {
+        positive(&v, &["append", stage, "leaves_per_s"]);
+    }
+    assert_eq!(
+        v["checkpoint"]["tree_size"].as_u64(),
+        Some(401),
+        "400 records and the warcinfo"
+    );
+    positive(&v, &["checkpoint", "seconds"]);
+    for stage in ["verify", "verify_full"] {
+        positive(&v, &["verify", stage, "mb_per_s"]);
+        assert_eq!(v["verify"][stage]["records"].as_u64(), Some(401));
+        assert_eq!(v["verify"][stage]["findings"].as_u64(), Some(0));
+    }
+    for goal in ["append_leaves_per_s", "verify_full_mb_per_s"] {
+        positive(&v, &["goals", goal, "measured"]);
+        assert!(v["goals"][goal]["verdict"].is_string());
+    }
+}

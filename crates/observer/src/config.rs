@@ -6,6 +6,7 @@
 //! host_budget = "120/min"     # per host (a platform, or a web host)
 //! workers = 32                # requests in flight
 //! confirmations = 2           # observations that confirm a disappearance
+//! confirm_span = "15m"        # ... spanning at least this long (ghost flaps are shorter)
 //! checkpoint_every = "10m"    # sign a ledger checkpoint this often (and at shutdown)
 //!
 //! [observer.platforms.weibo]
@@ -68,6 +69,10 @@ pub struct ObserverConfig {
     pub workers: usize,
     /// Consecutive observations confirming a disappearance.
     pub confirmations: u32,
+    /// Least time between the first and the confirming observation of a disappearance
+    /// (`15m`): longer than the serving-node "ghost" flaps seen in the wild, so they are
+    /// recorded as ghosts, not deletions. The interval's bounds are unaffected.
+    pub confirm_span: String,
     /// Ledger checkpoint interval (`10m`); `0` for only at shutdown.
     pub checkpoint_every: String,
     /// Back-off for blocked hosts.
@@ -87,6 +92,7 @@ impl Default for ObserverConfig {
             host_budget: "120/min".into(),
             workers: 32,
             confirmations: 2,
+            confirm_span: "15m".into(),
             checkpoint_every: "10m".into(),
             backoff: Backoff::default(),
             endpoints: BTreeMap::new(),
@@ -123,6 +129,16 @@ pub fn parse_rate(text: &str) -> Result<f64, ObserverError> {
     Ok(n / per)
 }
 
+impl ObserverConfig {
+    /// The timeline settings: confirmations and their least span.
+    pub fn timeline(&self) -> annals_timeline::Config {
+        annals_timeline::Config {
+            confirmations: self.confirmations.max(1),
+            min_span_secs: annals_schedule::parse_secs(&self.confirm_span).unwrap_or(900),
+        }
+    }
+}
+
 impl FileConfig {
     /// Reads `annals.toml` in `root` (absent: defaults).
     pub fn load(root: &Path) -> Result<FileConfig, ObserverError> {
@@ -140,6 +156,12 @@ impl FileConfig {
 
     fn validate(&self) -> Result<(), ObserverError> {
         parse_rate(&self.observer.budget)?;
+        if annals_schedule::parse_secs(&self.observer.confirm_span).is_none() {
+            return Err(ObserverError::Config(format!(
+                "[observer] confirm_span {:?} is not a duration (use e.g. 15m)",
+                self.observer.confirm_span
+            )));
+        }
         parse_rate(&self.observer.host_budget)?;
         for (name, list) in &self.lists {
             list.policy

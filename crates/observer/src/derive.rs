@@ -76,14 +76,9 @@ pub fn event_row(item_id: i64, event: &Event) -> EventRow {
 }
 
 /// The item's timeline from its stored form (a fresh one when absent or unreadable).
-pub fn load_timeline(text: Option<&str>, confirmations: u32) -> Timeline {
+pub fn load_timeline(text: Option<&str>, config: Config) -> Timeline {
     text.and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_else(|| {
-            Timeline::new(Config {
-                confirmations: confirmations.max(1),
-                ..Config::default()
-            })
-        })
+        .unwrap_or_else(|| Timeline::new(config))
 }
 
 /// Applies `obs`, observed at `at` and archived as `record_id`, to the item `due` whose
@@ -219,7 +214,7 @@ mod tests {
     fn disappearance_is_confirmed_then_recorded() {
         let (p, b) = (Policy::standard(), Backoff::default());
         let mut d = due();
-        let mut t = load_timeline(None, 2);
+        let mut t = load_timeline(None, Config::default());
         let a = apply(&d, &mut t, &obs(State::Live), 1_000, "r1", &p, &b, None);
         assert_eq!(a.events[0].kind, "appeared");
         assert_eq!(a.update.next_due, 1_060, "first hour: every minute");

@@ -242,7 +242,7 @@ impl Observer {
             return Ok(report);
         }
         let backoff = self.config.observer.backoff;
-        let confirmations = self.config.observer.confirmations;
+        let confirmations = self.config.observer.timeline();
         let mut after = start;
         let mut group: Option<Group> = None;
         let mut cache: HashMap<i64, (Due, Timeline)> = HashMap::new();
@@ -371,7 +371,7 @@ impl Observer {
         derived_to: i64,
     ) -> Result<(), ObserverError> {
         let backoff = self.config.observer.backoff;
-        let confirmations = self.config.observer.confirmations;
+        let confirmations = self.config.observer.timeline();
         self.finish_group(group.take(), cache, batch, report, &backoff, confirmations)
             .await?;
         batch.derived_to = Some(derived_to);
@@ -388,7 +388,7 @@ impl Observer {
         batch: &mut ObserverBatch,
         report: &mut CatchUpReport,
         backoff: &annals_schedule::Backoff,
-        confirmations: u32,
+        confirmations: annals_timeline::Config,
     ) -> Result<(), ObserverError> {
         let Some(g) = group else { return Ok(()) };
         let Some(info) = self.store().watch_find(&g.item_url).await? else {

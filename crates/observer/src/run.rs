@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub checkpoint_every: Option<Duration>,
     /// Print a status line this often (real time) on stderr.
     pub status_every: Option<Duration>,
+    /// Stop as soon as nothing is due and nothing is in flight (benchmarks, one-shot passes).
+    pub stop_when_idle: bool,
 }
 
 impl Default for RunOptions {
@@ -57,6 +59,7 @@ impl Default for RunOptions {
             batch: 512,
             checkpoint_every: None,
             status_every: None,
+            stop_when_idle: false,
         }
     }
 }
@@ -290,6 +293,9 @@ impl Observer {
                         .claim_due(now_s, now_s + opts.lease, &prios, n as u64)
                         .await?;
                     idle_wait = if claimed.len() < n { 1.0 } else { 0.0 };
+                    if claimed.is_empty() && inflight == 0 && opts.stop_when_idle {
+                        stopping = true;
+                    }
                     let mut deferred = Vec::new();
                     for due in claimed {
                         if let Some(until) = blocked.get(&due.host).copied().filter(|u| *u > now_s)
@@ -516,7 +522,7 @@ impl Observer {
         }
         // Derive.
         let backoff = self.config.observer.backoff;
-        let confirmations = self.config.observer.confirmations;
+        let confirmations = self.config.observer.timeline();
         let mut out = ObserverBatch::default();
         let mut discovered: Vec<(WatchRow, String)> = Vec::new();
         for (f, (rid, responses)) in batch.iter().zip(&parsed) {

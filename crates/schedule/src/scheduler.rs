@@ -194,6 +194,8 @@ struct Host {
     bucket: Bucket,
     attempt: u32,
     blocked_until: i64,
+    /// When the current back-off round began (`NEVER`: not backing off).
+    blocked_at: i64,
 }
 
 /// The re-observation scheduler: a sans-IO core the observer drives with its clock.
@@ -269,6 +271,7 @@ impl Scheduler {
             bucket: Bucket::new(self.budget.per_host_per_minute, self.budget.host_burst),
             attempt: 0,
             blocked_until: NEVER,
+            blocked_at: NEVER,
         });
         self.host_ids.insert(name.to_owned(), id);
         HostId(id)
@@ -474,6 +477,7 @@ impl Scheduler {
                 if let Some(host) = self.hosts.get_mut(host_index) {
                     host.attempt = 0;
                     host.blocked_until = NEVER;
+                    host.blocked_at = NEVER;
                 }
                 self.requeue(id.0, now, None);
             }
@@ -486,8 +490,20 @@ impl Scheduler {
             Outcome::Blocked { retry_after } => {
                 let until = match self.hosts.get_mut(host_index) {
                     Some(host) => {
-                        host.attempt = host.attempt.saturating_add(1);
-                        let delay = self.backoff.delay(host.attempt, retry_after, rng);
+                        // Requests already in flight when the host began refusing come back
+                        // blocked too: they belong to the round under way (the host is still
+                        // backing off, or the round began this very second) and must not
+                        // escalate it, or one refused batch would jump to the cap at once.
+                        let in_round = host.blocked_until > now || host.blocked_at == now;
+                        if !in_round {
+                            host.attempt = host.attempt.saturating_add(1);
+                            host.blocked_at = now;
+                        }
+                        let delay = if in_round {
+                            retry_after.unwrap_or(0)
+                        } else {
+                            self.backoff.delay(host.attempt, retry_after, rng)
+                        };
                         host.blocked_until = host.blocked_until.max(now.saturating_add(delay));
                         host.blocked_until
                     }

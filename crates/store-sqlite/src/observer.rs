@@ -89,16 +89,12 @@ pub(crate) async fn watch_add(
                 .await
                 .map_err(q)?;
         if watched.is_some() {
-            sqlx::query(
-                "UPDATE watch SET list = ?, policy = ?, seed = max(seed, ?) WHERE item_id = ?",
-            )
-            .bind(&w.list)
-            .bind(&w.policy)
-            .bind(i64::from(w.seed))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(q)?;
+            sqlx::query("UPDATE watch SET seed = max(seed, ?) WHERE item_id = ?")
+                .bind(i64::from(w.seed))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(q)?;
             out.push((id, false));
         } else {
             sqlx::query(

@@ -170,8 +170,8 @@ pub trait Store: Send + Sync {
 
     // ---- The observer: watched items, the persistent queue, observations and events. ----
 
-    /// Adds items to watch (or updates list, policy and seed flag of known ones, keeping their
-    /// history). New items are due at `due`. Returns each item's row id and whether it was new.
+    /// Adds items to watch; a known item keeps its list, policy and history (only a seed flag
+    /// is added). New items are due at `due`. Returns each item's row id and whether it was new.
     fn watch_add<'a>(
         &'a self,
         rows: &'a [WatchRow],

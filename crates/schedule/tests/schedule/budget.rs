@@ -137,6 +137,45 @@ fn backoff_full_jitter_retry_after_and_reset() {
 }
 
 #[test]
+fn a_refused_batch_is_one_backoff_round() {
+    // Found by `annals bench observe`: every request of a batch in flight when the host began
+    // refusing came back blocked and escalated the back-off once each, so a single refusal of
+    // a 100-request batch paused the host for about the 1 h cap instead of at most 30 s.
+    let mut s = Scheduler::new(Policy::standard(), Budget::per_minute(600)).unwrap();
+    let host = s.host("h");
+    for _ in 0..100 {
+        s.insert(host, P, 0, 0);
+    }
+    let batch = drain(&mut s, 0);
+    assert_eq!(batch.len(), 100);
+    let mut rng = Fixed(u64::MAX); // every draw at the ceiling
+    for &id in &batch {
+        s.record(id, Outcome::Blocked { retry_after: None }, 0, &mut rng);
+    }
+    assert_eq!(s.host_blocked_until(host, 0), Some(30), "first round: base ceiling");
+    // Late answers of the same batch, while backing off: still the same round.
+    let late = drain(&mut s, 29);
+    assert!(late.is_empty());
+    // The next probe is refused too: the second round, ceiling 60 s.
+    let probe = drain(&mut s, 30);
+    assert!(!probe.is_empty());
+    for &id in &probe {
+        s.record(id, Outcome::Blocked { retry_after: None }, 30, &mut rng);
+    }
+    assert_eq!(s.host_blocked_until(host, 30), Some(90));
+    // A Retry-After given inside a round still holds.
+    s.record(
+        batch[0],
+        Outcome::Blocked {
+            retry_after: Some(600),
+        },
+        31,
+        &mut rng,
+    );
+    assert_eq!(s.host_blocked_until(host, 31), Some(631));
+}
+
+#[test]
 fn failures_retry_without_hot_looping() {
     let mut s = Scheduler::new(Policy::standard(), Budget::per_minute(600)).unwrap();
     let host = s.host("h");

@@ -1,0 +1,181 @@
+//! The observer shell's own figures for `annals bench observe`: end-to-end throughput
+//! (fetch → WARC → parse → DB) against the simulator answering instantly, bytes on disk per
+//! unchanged re-observation, and the peak RSS of `annals run` with a million scheduled items.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use annals_archive::{Archive, ArchiveOptions};
+use annals_observer::{FileConfig, Observer, RunOptions, ScaledClock};
+use annals_simulator::{ManualClock, SimConfig, World};
+use annals_store::WatchRow;
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+/// What the shell measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShellFigures {
+    /// Items observed in the throughput pass.
+    pub throughput_items: usize,
+    /// Observations per second, first pass (every item new: full responses).
+    pub obs_per_s: f64,
+    /// Observations per second, second pass (every payload unchanged: revisits).
+    pub obs_per_s_unchanged: f64,
+    /// Bytes added to the data directory (WARC files, index.db and its WAL) per unchanged
+    /// re-observation.
+    pub bytes_per_unchanged_observation: f64,
+    /// Items in the queue for the memory measurement.
+    pub rss_items: usize,
+    /// Peak RSS of `annals run` with that queue, MB.
+    pub rss_mb: f64,
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => total += dir_size(&e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+fn sim_config(items: usize) -> SimConfig {
+    SimConfig {
+        seed: 11,
+        items,
+        publish_window_s: 600,
+        ..SimConfig::default()
+    }
+}
+
+fn endpoints(cfg: &mut FileConfig, origin: &str) {
+    for p in ["https://api.bilibili.com", "https://www.zhihu.com", "https://m.weibo.cn"] {
+        cfg.observer.endpoints.insert(p.into(), origin.into());
+    }
+    cfg.observer.budget = "100000000/min".into();
+    cfg.observer.host_budget = "100000000/min".into();
+    cfg.observer.workers = 64;
+}
+
+/// Runs the measurements (on their own runtime thread).
+pub fn measure(throughput_items: usize, rss_items: usize, quiet: bool) -> Result<ShellFigures> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        rt.block_on(measure_async(throughput_items, rss_items, quiet))
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the shell benchmark panicked"))?
+}
+
+async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellFigures> {
+    let say = |m: &str| {
+        if !quiet {
+            eprintln!("bench observe: {m}");
+        }
+    };
+    // A frozen world: every item published, nothing changes while we look.
+    let world = Arc::new(World::new(sim_config(n))?);
+    let t = 700;
+    let sim_clock = Arc::new(ManualClock::new(t));
+    let (addr, handle) = annals_simulator::serve_world(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        world.clone(),
+        sim_clock.clone(),
+    )
+    .await?;
+    let origin = format!("http://{addr}");
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let archive = Archive::init(&data, ArchiveOptions::default()).await?;
+    let mut cfg = FileConfig::default();
+    endpoints(&mut cfg, &origin);
+    let base = world.unix(t) as f64;
+    let mut obs = Observer::new(archive, cfg.clone(), Arc::new(ScaledClock::new(base, 1.0)));
+    let urls: Vec<String> = world.items_until(t, &origin).into_iter().map(|l| l.url).collect();
+    say(&format!("watching {} simulated items", urls.len()));
+    for chunk in urls.chunks(5000) {
+        obs.watch(chunk, "bench", None, false).await?;
+    }
+    let opts = RunOptions {
+        stop_when_idle: true,
+        workers: Some(64),
+        ..RunOptions::default()
+    };
+    say("pass 1: every item observed once (full responses)");
+    let first = obs.run(opts.clone(), None, std::future::pending()).await?;
+    let before = dir_size(&data);
+    // An hour later on the observer's clock, the same answers: every payload unchanged.
+    let archive = obs.into_archive();
+    let mut obs = Observer::new(archive, cfg.clone(), Arc::new(ScaledClock::new(base + 3600.0, 1.0)));
+    say("pass 2: every item observed again, unchanged (revisits)");
+    let second = obs.run(opts, None, std::future::pending()).await?;
+    drop(obs);
+    let after = dir_size(&data);
+    let bytes = (after.saturating_sub(before)) as f64 / second.status.observations.max(1) as f64;
+
+    // Memory: a million queued items, `annals run` as a child process.
+    say(&format!("memory: queueing {rss_items} items"));
+    let rss_data = tmp.path().join("rss");
+    let archive = Archive::init(&rss_data, ArchiveOptions::default()).await?;
+    let now = world.unix(t);
+    let mut rows = Vec::with_capacity(10_000);
+    for i in 0..rss_items {
+        rows.push(WatchRow {
+            platform: "web".into(),
+            native_id: format!("{origin}/page/{}", 900_000_000 + i),
+            canonical_url: format!("{origin}/page/{}", 900_000_000 + i),
+            kind: "page".into(),
+            list: "bench".into(),
+            policy: "default".into(),
+            host: addr.to_string(),
+            seed: false,
+            parent_id: None,
+            added_at: now - (i as i64 % 86_400),
+            // spread over a day of ages
+        });
+        if rows.len() == 10_000 {
+            archive.store().watch_add(&rows, now + (i as i64 % 3600)).await?;
+            rows.clear();
+        }
+    }
+    if !rows.is_empty() {
+        archive.store().watch_add(&rows, now).await?;
+    }
+    drop(archive);
+    say("memory: `annals run` for 15 s against the simulator");
+    let status = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("--data")
+        .arg(&rss_data)
+        .args(["--quiet", "run", "--simulator", &origin, "--for", "15s", "--budget", "60000/min"])
+        .status()
+        .await
+        .context("cannot run annals run")?;
+    anyhow::ensure!(status.success(), "annals run failed in the memory benchmark");
+    let rss_mb = children_max_rss_mb();
+    handle.shutdown().await?;
+    Ok(ShellFigures {
+        throughput_items: first.status.observations as usize,
+        obs_per_s: first.obs_per_s,
+        obs_per_s_unchanged: second.obs_per_s,
+        bytes_per_unchanged_observation: bytes,
+        rss_items,
+        rss_mb,
+    })
+}
+
+fn children_max_rss_mb() -> f64 {
+    // SAFETY: getrusage writes into the struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+    }
+    usage.ru_maxrss as f64 / 1024.0
+}
