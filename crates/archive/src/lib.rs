@@ -31,8 +31,8 @@ pub use archive::{Archive, ArchiveOptions, INDEX_DB, ImportReport, Progress, cap
 pub use capture::{
     CaptureReport, ExchangeContext, ExchangeReport, exchange_records, exchange_records_with_id,
 };
-pub use error::ArchiveError;
 pub use config::{ArchiveConfig, CONFIG_FILE, LedgerConfig};
+pub use error::ArchiveError;
 pub use ledger::{
     CheckpointReport, Finding, LEDGER_DIR, LedgerStatus, TimestampSummary, VerifyReport,
     batch_for as ledger_batch, entry_for, leaf_for,

@@ -15,8 +15,8 @@
 mod generate;
 pub mod ledger;
 pub mod observe;
-pub mod shell;
 mod process;
+pub mod shell;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};

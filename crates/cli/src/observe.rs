@@ -556,7 +556,11 @@ pub async fn compare(
         .values()
         .map(|i| {
             let k = if i.platform == "web" {
-                i.url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default()
+                i.url
+                    .splitn(4, '/')
+                    .nth(3)
+                    .map(|p| format!("/{p}"))
+                    .unwrap_or_default()
             } else {
                 i.native_id.clone()
             };

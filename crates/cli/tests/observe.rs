@@ -67,7 +67,15 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
 
     // First run: killed with SIGKILL after a few real seconds (about half a simulated hour).
     let mut first = annals(&data)
-        .args(["run", "--simulator", &sim.url, "--for", "10h", "--budget", "900/min"])
+        .args([
+            "run",
+            "--simulator",
+            &sim.url,
+            "--for",
+            "10h",
+            "--budget",
+            "900/min",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -80,7 +88,14 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
 
     // Second run: resumes from the same data directory.
     let out = run(annals(&data).args([
-        "run", "--simulator", &sim.url, "--for", "2h", "--budget", "900/min", "--json",
+        "run",
+        "--simulator",
+        &sim.url,
+        "--for",
+        "2h",
+        "--budget",
+        "900/min",
+        "--json",
     ]));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["observations"].as_u64().unwrap() > 100, "{report}");
@@ -103,7 +118,11 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
 
     // Events against the ground truth.
     let truth = jsonl(&std::fs::read(&truth_path).unwrap());
-    let end = truth.iter().map(|t| t["unix"].as_i64().unwrap()).max().unwrap();
+    let end = truth
+        .iter()
+        .map(|t| t["unix"].as_i64().unwrap())
+        .max()
+        .unwrap();
     // Platform items join the truth on their native id, web pages on their path.
     let key = |platform: &str, native_id: &str, path: &str| -> (String, String) {
         if platform == "web" {
@@ -116,7 +135,11 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
         .iter()
         .map(|i| {
             let url = i["url"].as_str().unwrap();
-            let path = url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
+            let path = url
+                .splitn(4, '/')
+                .nth(3)
+                .map(|p| format!("/{p}"))
+                .unwrap_or_default();
             (
                 key(
                     i["platform"].as_str().unwrap(),
@@ -129,7 +152,12 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
         .collect();
     let added: HashMap<i64, i64> = items
         .iter()
-        .map(|i| (i["item_id"].as_i64().unwrap(), i["added_at"].as_i64().unwrap()))
+        .map(|i| {
+            (
+                i["item_id"].as_i64().unwrap(),
+                i["added_at"].as_i64().unwrap(),
+            )
+        })
         .collect();
     // item → [(unix, is_disappearance, observed_as)]
     let mut changes: HashMap<i64, Vec<(i64, bool, String)>> = HashMap::new();
@@ -176,7 +204,10 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
             _ => false_alarms.push(e.clone()),
         }
     }
-    assert!(false_alarms.is_empty(), "false disappearances: {false_alarms:?}");
+    assert!(
+        false_alarms.is_empty(),
+        "false disappearances: {false_alarms:?}"
+    );
     let mut truly_gone = 0;
     let mut missed = Vec::new();
     for (id, c) in &changes {
@@ -190,7 +221,10 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
             }
         }
     }
-    assert!(truly_gone >= 5, "the world should delete something: {truly_gone}");
+    assert!(
+        truly_gone >= 5,
+        "the world should delete something: {truly_gone}"
+    );
     assert!(
         missed.len() * 10 <= truly_gone,
         "missed {} of {truly_gone}: {missed:?}",
@@ -208,7 +242,10 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
     // The archive is the truth: a reindex derives the same items and events.
     let events_before = run(annals(&data).args(["events", "--json"])).stdout;
     run(annals(&data).arg("reindex"));
-    assert_eq!(run(annals(&data).args(["events", "--json"])).stdout, events_before);
+    assert_eq!(
+        run(annals(&data).args(["events", "--json"])).stdout,
+        events_before
+    );
     let items_after = jsonl(&run(annals(&data).args(["watch", "ls", "--json"])).stdout);
     assert_eq!(items_after.len(), items.len());
     run(annals(&data).arg("verify"));
@@ -233,7 +270,10 @@ fn watch_add_import_ls_and_bad_input() {
     let added = jsonl(&out.stdout);
     assert_eq!(added.len(), 3);
     assert!(added.iter().all(|a| a["added"] == true), "{added:?}");
-    assert_eq!(added[2]["platform"], "web", "unknown URLs fall back to the web adapter");
+    assert_eq!(
+        added[2]["platform"], "web",
+        "unknown URLs fall back to the web adapter"
+    );
     // Again: known, not duplicated.
     let again = jsonl(&run(annals(&data).args(["watch", "add", "BV117411r7R1", "--json"])).stdout);
     assert_eq!(again[0]["added"], false);
@@ -244,7 +284,10 @@ fn watch_add_import_ls_and_bad_input() {
         "title,url\n\"A, quoted\",https://m.weibo.cn/detail/4890736531523887\nB,https://www.zhihu.com/answer/123456\n",
     )
     .unwrap();
-    run(annals(&data).args(["watch", "import"]).arg(&csv).args(["--list", "csv"]));
+    run(annals(&data)
+        .args(["watch", "import"])
+        .arg(&csv)
+        .args(["--list", "csv"]));
     let ls = jsonl(&run(annals(&data).args(["watch", "ls", "--json"])).stdout);
     assert_eq!(ls.len(), 5);
     let csv_items: Vec<_> = ls.iter().filter(|i| i["list"] == "csv").collect();

@@ -395,12 +395,12 @@ impl Observer {
             tracing::debug!("observation of an unwatched item {}: skipped", g.item_url);
             return Ok(());
         };
-        if !cache.contains_key(&info.item_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(info.item_id) {
             let Some(due) = self.store().due_item(info.item_id).await? else {
                 return Ok(());
             };
             let t = load_timeline(due.timeline.as_deref(), confirmations);
-            cache.insert(info.item_id, (due, t));
+            slot.insert((due, t));
         }
         let Some((due, timeline)) = cache.get_mut(&info.item_id) else {
             return Ok(());

@@ -469,7 +469,7 @@ impl Store for SqliteStore {
     fn blocked_hosts(
         &self,
         now: i64,
-    ) -> BoxFuture<'_, Result<Vec<(String, i64, i64)>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<annals_store::BlockedHost>, StoreError>> {
         Box::pin(observer::blocked_hosts(&self.pool, now))
     }
 
@@ -515,10 +515,7 @@ impl Store for SqliteStore {
         Box::pin(observer::watch_find(&self.pool, key))
     }
 
-    fn observations(
-        &self,
-        item_id: i64,
-    ) -> BoxFuture<'_, Result<Vec<ObservationRow>, StoreError>> {
+    fn observations(&self, item_id: i64) -> BoxFuture<'_, Result<Vec<ObservationRow>, StoreError>> {
         Box::pin(observer::observations(&self.pool, item_id))
     }
 

@@ -26,6 +26,9 @@ pub use observer::{
 
 mod observer;
 
+/// A host that refused us: (name, blocked until, consecutive strikes).
+pub type BlockedHost = (String, i64, i64);
+
 /// A boxed future, so the trait stays object-safe (`Box<dyn Store>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -204,9 +207,8 @@ pub trait Store: Send + Sync {
         strikes: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Hosts blocked at `now`: (name, until, strikes).
-    fn blocked_hosts(&self, now: i64)
-    -> BoxFuture<'_, Result<Vec<(String, i64, i64)>, StoreError>>;
+    /// Hosts blocked at `now`.
+    fn blocked_hosts(&self, now: i64) -> BoxFuture<'_, Result<Vec<BlockedHost>, StoreError>>;
 
     /// Commits a batch of derived observer rows atomically.
     fn commit_observed<'a>(

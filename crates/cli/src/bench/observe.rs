@@ -726,9 +726,22 @@ fn score(
     if std::env::var_os("ANNALS_DEBUG_MISSED").is_some() {
         for e in episodes.iter().filter(|e| !detected.contains_key(e)) {
             let item = &items[e.0];
-            let evs: Vec<_> = run.disappearances.iter().filter(|d| d.item == e.0).collect();
-            eprintln!("{name} missed {:?} pub {} start {} phases {:?} ghost {:?} events {:?}", item.kind, item.published_at, e.1, item.phases, item.ghost, evs);
-            let eps: Vec<_> = world.episodes().iter().filter(|x| x.kind == item.kind && x.end + 3600 > item.published_at && x.start < e.1 + 600).collect();
+            let evs: Vec<_> = run
+                .disappearances
+                .iter()
+                .filter(|d| d.item == e.0)
+                .collect();
+            eprintln!(
+                "{name} missed {:?} pub {} start {} phases {:?} ghost {:?} events {:?}",
+                item.kind, item.published_at, e.1, item.phases, item.ghost, evs
+            );
+            let eps: Vec<_> = world
+                .episodes()
+                .iter()
+                .filter(|x| {
+                    x.kind == item.kind && x.end + 3600 > item.published_at && x.start < e.1 + 600
+                })
+                .collect();
             eprintln!("   episodes {eps:?}");
         }
     }

@@ -54,7 +54,11 @@ fn sim_config(items: usize) -> SimConfig {
 }
 
 fn endpoints(cfg: &mut FileConfig, origin: &str) {
-    for p in ["https://api.bilibili.com", "https://www.zhihu.com", "https://m.weibo.cn"] {
+    for p in [
+        "https://api.bilibili.com",
+        "https://www.zhihu.com",
+        "https://m.weibo.cn",
+    ] {
         cfg.observer.endpoints.insert(p.into(), origin.into());
     }
     cfg.observer.budget = "100000000/min".into();
@@ -99,7 +103,11 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     endpoints(&mut cfg, &origin);
     let base = world.unix(t) as f64;
     let mut obs = Observer::new(archive, cfg.clone(), Arc::new(ScaledClock::new(base, 1.0)));
-    let urls: Vec<String> = world.items_until(t, &origin).into_iter().map(|l| l.url).collect();
+    let urls: Vec<String> = world
+        .items_until(t, &origin)
+        .into_iter()
+        .map(|l| l.url)
+        .collect();
     say(&format!("watching {} simulated items", urls.len()));
     for chunk in urls.chunks(5000) {
         obs.watch(chunk, "bench", None, false).await?;
@@ -114,7 +122,11 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     let before = dir_size(&data);
     // An hour later on the observer's clock, the same answers: every payload unchanged.
     let archive = obs.into_archive();
-    let mut obs = Observer::new(archive, cfg.clone(), Arc::new(ScaledClock::new(base + 3600.0, 1.0)));
+    let mut obs = Observer::new(
+        archive,
+        cfg.clone(),
+        Arc::new(ScaledClock::new(base + 3600.0, 1.0)),
+    );
     say("pass 2: every item observed again, unchanged (revisits)");
     let second = obs.run(opts, None, std::future::pending()).await?;
     drop(obs);
@@ -142,7 +154,10 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
             // spread over a day of ages
         });
         if rows.len() == 10_000 {
-            archive.store().watch_add(&rows, now + (i as i64 % 3600)).await?;
+            archive
+                .store()
+                .watch_add(&rows, now + (i as i64 % 3600))
+                .await?;
             rows.clear();
         }
     }
@@ -154,11 +169,23 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     let status = tokio::process::Command::new(std::env::current_exe()?)
         .arg("--data")
         .arg(&rss_data)
-        .args(["--quiet", "run", "--simulator", &origin, "--for", "15s", "--budget", "60000/min"])
+        .args([
+            "--quiet",
+            "run",
+            "--simulator",
+            &origin,
+            "--for",
+            "15s",
+            "--budget",
+            "60000/min",
+        ])
         .status()
         .await
         .context("cannot run annals run")?;
-    anyhow::ensure!(status.success(), "annals run failed in the memory benchmark");
+    anyhow::ensure!(
+        status.success(),
+        "annals run failed in the memory benchmark"
+    );
     let rss_mb = children_max_rss_mb();
     handle.shutdown().await?;
     Ok(ShellFigures {

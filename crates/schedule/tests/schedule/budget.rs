@@ -152,7 +152,11 @@ fn a_refused_batch_is_one_backoff_round() {
     for &id in &batch {
         s.record(id, Outcome::Blocked { retry_after: None }, 0, &mut rng);
     }
-    assert_eq!(s.host_blocked_until(host, 0), Some(30), "first round: base ceiling");
+    assert_eq!(
+        s.host_blocked_until(host, 0),
+        Some(30),
+        "first round: base ceiling"
+    );
     // Late answers of the same batch, while backing off: still the same round.
     let late = drain(&mut s, 29);
     assert!(late.is_empty());
