@@ -398,7 +398,7 @@ pub struct BenchObserveArgs {
     #[arg(long, default_value_t = 2)]
     pub confirmations: u32,
     /// Minimum seconds between the first and the confirming observation of a disappearance
-    /// [default: the timeline's].
+    /// [default: `annals run`'s confirm_span, 15 minutes].
     #[arg(long, value_name = "SECONDS")]
     pub min_span: Option<i64>,
     /// Items observed end to end by the real shell (throughput and bytes per unchanged

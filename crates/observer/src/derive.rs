@@ -214,7 +214,13 @@ mod tests {
     fn disappearance_is_confirmed_then_recorded() {
         let (p, b) = (Policy::standard(), Backoff::default());
         let mut d = due();
-        let mut t = load_timeline(None, Config::default());
+        let mut t = load_timeline(
+            None,
+            Config {
+                confirmations: 2,
+                min_span_secs: 0,
+            },
+        );
         let a = apply(&d, &mut t, &obs(State::Live), 1_000, "r1", &p, &b, None);
         assert_eq!(a.events[0].kind, "appeared");
         assert_eq!(a.update.next_due, 1_060, "first hour: every minute");

@@ -204,28 +204,15 @@ pub struct Config {
     /// Consecutive observations of a disappearance (or restriction) needed to confirm it,
     /// failures not counted and not breaking the run. At least 1; default 2.
     pub confirmations: u32,
-    /// Minimum seconds between the first and the confirming observation of a run; default
-    /// [`Config::DEFAULT_MIN_SPAN_SECS`] (10 minutes).
+    /// Minimum seconds between the first and the confirming observation of a run; default 0.
     pub min_span_secs: i64,
-}
-
-impl Config {
-    /// The default minimum span of a confirming run: 10 minutes.
-    ///
-    /// Two observations a minute apart (what the adaptive policy does for a young item) both
-    /// fall inside a ghost flap of a few minutes, so a count of confirmations alone turns ghosts
-    /// into false disappearances: `annals bench observe` found about one per hundred items
-    /// against the simulator, whose flaps last 1–10 minutes. Requiring the run to span 10
-    /// minutes removes them; the disappearance's interval (`first_seen_gone`) is unchanged,
-    /// only the event is confirmed later.
-    pub const DEFAULT_MIN_SPAN_SECS: i64 = 600;
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             confirmations: 2,
-            min_span_secs: Config::DEFAULT_MIN_SPAN_SECS,
+            min_span_secs: 0,
         }
     }
 }

@@ -18,9 +18,12 @@
 //! happen within the simulated duration are scored; the runs continue for a drain period after
 //! it (no new publications) so that the last ones can be detected.
 //!
+//! The timelines use `annals run`'s defaults (2 confirmations spanning the observer's
+//! `confirm_span`) unless overridden.
+//!
 //! The shell-measured figures of the issue (`obs_per_s`, `rss_mb_1m_items`,
-//! `bytes_per_unchanged_observation`) are not computed here: [`ObserveFigures`] carries them
-//! as `None` until the observer shell's benchmark fills them in.
+//! `bytes_per_unchanged_observation`) are not computed here: [`ObserveFigures`] carries them,
+//! `None` (`null`) unless the shell benchmark (`bench::shell`, `--shell-items`) fills them in.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -61,7 +64,8 @@ pub struct PolicyEvalOptions {
     /// Consecutive observations confirming a disappearance (the timeline's default is 2).
     pub confirmations: u32,
     /// Minimum seconds between the first and the confirming observation of a disappearance
-    /// (the timeline's `min_span_secs`; `None`: the timeline's default).
+    /// (the timeline's `min_span_secs`; `None`: what `annals run` uses by default, the
+    /// observer's `confirm_span`).
     pub min_span_s: Option<i64>,
     /// Show progress bars on stderr.
     pub progress: bool,
@@ -163,8 +167,8 @@ pub struct PolicyFigures {
 }
 
 /// `annals bench observe --json`: the policy evaluation plus the figures measured on the real
-/// shell. Those are `None` (`null`) until the observer shell's throughput, memory and disk
-/// benchmarks fill them in; [`ObserveFigures::from_policy`] is the hook to extend.
+/// shell. Those are `None` (`null`) unless the observer shell's throughput, memory and disk
+/// benchmarks filled them in ([`ObserveFigures::from_policy`], then set them).
 #[derive(Debug, Clone, Serialize)]
 pub struct ObserveFigures {
     /// The simulated-time policy evaluation.
@@ -488,13 +492,12 @@ fn simulate(
 /// An item's last answer (status, body) and what it parsed to.
 type Memo = (u16, Vec<u8>, Observation);
 
-/// The timelines' settings.
+/// The timelines' settings: `annals run`'s defaults unless overridden.
 fn timeline_config(opts: &PolicyEvalOptions) -> TimelineConfig {
-    let default = TimelineConfig::default();
+    let default = annals_observer::ObserverConfig::default().timeline();
     TimelineConfig {
         confirmations: opts.confirmations.max(1),
         min_span_secs: opts.min_span_s.unwrap_or(default.min_span_secs).max(0),
-        ..default
     }
 }
 
@@ -723,28 +726,6 @@ fn score(
         }
     }
     let false_disappearances = false_by_cause.values().sum();
-    if std::env::var_os("ANNALS_DEBUG_MISSED").is_some() {
-        for e in episodes.iter().filter(|e| !detected.contains_key(e)) {
-            let item = &items[e.0];
-            let evs: Vec<_> = run
-                .disappearances
-                .iter()
-                .filter(|d| d.item == e.0)
-                .collect();
-            eprintln!(
-                "{name} missed {:?} pub {} start {} phases {:?} ghost {:?} events {:?}",
-                item.kind, item.published_at, e.1, item.phases, item.ghost, evs
-            );
-            let eps: Vec<_> = world
-                .episodes()
-                .iter()
-                .filter(|x| {
-                    x.kind == item.kind && x.end + 3600 > item.published_at && x.start < e.1 + 600
-                })
-                .collect();
-            eprintln!("   episodes {eps:?}");
-        }
-    }
     let share = |n: u64| (scored > 0).then(|| n as f64 / scored as f64);
     let minutes = run.per_minute.len().max(1) as f64;
     PolicyRun {
@@ -782,7 +763,9 @@ fn quantile(values: &mut [f64], q: f64) -> Option<f64> {
     let position = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
     let (low, high) = (position.floor() as usize, position.ceil() as usize);
     let weight = position - low as f64;
-    Some(values[low] * (1.0 - weight) + values[high] * weight)
+    let value = values[low] * (1.0 - weight) + values[high] * weight;
+    // Whole simulated seconds are the resolution: a tenth is plenty.
+    Some((value * 10.0).round() / 10.0)
 }
 
 fn print_table(f: &ObserveFigures) {
@@ -906,9 +889,15 @@ fn print_table(f: &ObserveFigures) {
         u.false_disappearances,
         verdict(a.false_disappearances == 0)
     );
+    println!("policy evaluation: {:.1} s", p.wall_s);
+    let figure = |v: Option<f64>, unit: &str| {
+        v.map_or("not measured".to_owned(), |x| format!("{x:.1}{unit}"))
+    };
     println!(
-        "evaluated in {:.1} s; obs_per_s, rss_mb_1m_items, bytes_per_unchanged_observation: measured by the observer shell (not yet)",
-        p.wall_s
+        "shell (annals run): {} obs/s, {} per unchanged observation, {} RSS with 1M items queued",
+        figure(f.obs_per_s, ""),
+        figure(f.bytes_per_unchanged_observation, " B"),
+        figure(f.rss_mb_1m_items, " MB")
     );
 }
 
@@ -940,6 +929,10 @@ mod tests {
         assert!(a.requests <= cap && u.requests <= cap, "{a:?} {u:?}");
         // The parsers read every signal the simulator sends as the simulator means it.
         assert_eq!(a.signal_accuracy, Some(1.0), "{a:?}");
+        // Ghost flaps (at most 10 min) never span the observer's 15-minute confirm_span, and
+        // blocked or error answers never count.
+        assert_eq!(f.min_span_s, 900);
+        assert_eq!((a.false_disappearances, u.false_disappearances), (0, 0));
         assert!(
             a.missed_disappearances <= u.missed_disappearances,
             "{a:?} {u:?}"
