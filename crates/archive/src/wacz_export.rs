@@ -1,15 +1,16 @@
-//! `annals export wacz`: the archive (or the records since a time) as a WACZ 1.1.1 package that
-//! carries its own evidence.
+//! `annals export wacz`: the archive (or the records since a time, or a watchlist's records) as
+//! a WACZ 1.1.1 package that carries its own evidence.
 //!
 //! Layout written:
 //! - `archive/<name>.warc.gz`: without a filter, the archive's own WARC files copied byte for
-//!   byte; with `--since`, one new WARC holding a `warcinfo` record and the selected records'
+//!   byte; with `--since` or `--list`, one new WARC holding a `warcinfo` record and the selected records'
 //!   stored gzip members, verbatim (a revisit's original comes along). STOREd, never
 //!   recompressed.
 //! - `indexes/index.cdxj` (small packages), or `indexes/index.cdx.gz` + `indexes/index.idx`
 //!   (blocks of 1,024 lines, as py-wacz writes them) above [`PLAIN_INDEX_MAX_LINES`] lines.
 //! - `pages/pages.jsonl`: one page per URL with an HTML 2xx response, at its first capture, with
-//!   the title and readable text when they can be extracted.
+//!   the title and readable text when they can be extracted; with `--list`, one page per
+//!   observed item (its canonical URL at its first observation, titled from its content).
 //! - `annals/checkpoint` (the log's signed C2SP checkpoint), `annals/log.pub` (its verifier key)
 //!   and `annals/proofs.jsonl`: for every exported record covered by the checkpoint, its ledger
 //!   entry, where it lies in this WACZ, and its RFC 9162 inclusion proof. Anyone can hash the
@@ -20,14 +21,18 @@
 //!   0600) and its fingerprint is reported, so it can be published.
 //!
 //! The ZIP is streamed to `OUT.partial` and renamed at the end: memory stays flat in the WARC
-//! sizes (the index lines, pages and proofs of the selected records are held, not the records).
+//! sizes (the index rows and pages of the selected records are held, not the records; proofs
+//! are streamed). For speed (`annals bench wacz`), the whole-archive export copies the WARCs on
+//! one thread while the index is read, reads page titles from the start of each record on
+//! another, makes the proof lines on a third while they are compressed, and syncs the copied
+//! WARCs while the rest is written.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use annals_ledger::{Entry, Hash, HashReader, LedgerError, node_hash};
+use annals_ledger::{Hash, HashReader, LedgerError, node_hash};
 use annals_model::Capture;
 use annals_store::{CaptureFilter, CaptureOrder};
 use annals_wacz::{
@@ -58,7 +63,8 @@ const TITLE_SCAN_BYTES: usize = 256 * 1024;
 pub struct WaczExportOptions {
     /// Only records captured at or after this time (seconds since the epoch).
     pub since: Option<i64>,
-    /// Only the items of this watchlist (not supported yet: an error).
+    /// Only the records of this watchlist's items (their observations' responses and revisits,
+    /// requests and revisit originals), with a page per item.
     pub list: Option<String>,
     /// Sign `datapackage-digest.json` with the data directory's anonymous P-384 key.
     pub sign: bool,
@@ -155,6 +161,17 @@ impl HashReader for Levels {
     }
 }
 
+/// What goes into a package.
+enum Selection {
+    /// The whole archive: its WARC files copied as they are.
+    All,
+    /// Some records, written into one new WARC; `pages` replaces the detected pages.
+    Subset {
+        captures: Vec<Capture>,
+        pages: Option<Vec<Page>>,
+    },
+}
+
 impl Archive {
     /// Writes a WACZ of the archive to `out`; see the [module documentation](self).
     pub async fn export_wacz(
@@ -172,11 +189,6 @@ impl Archive {
         opts: WaczExportOptions,
         progress: Progress<'_>,
     ) -> Result<WaczReport, ArchiveError> {
-        if let Some(list) = &opts.list {
-            return Err(ArchiveError::Invalid(format!(
-                "--list {list}: watchlists are not supported yet; export everything or use --since"
-            )));
-        }
         let signer = if opts.sign {
             Some(wacz_signer(self.root())?)
         } else {
@@ -187,6 +199,7 @@ impl Archive {
             ..WaczReport::default()
         };
 
+        let started = std::time::Instant::now();
         // Evidence first: a checkpoint covering everything exported, if the log allows one.
         if let Err(e) = self.checkpoint().await {
             report.warnings.push(format!(
@@ -194,6 +207,10 @@ impl Archive {
             ));
         }
         let checkpoint = self.latest_checkpoint()?;
+        tracing::debug!(
+            "export wacz: checkpoint in {:.3}s",
+            started.elapsed().as_secs_f64()
+        );
         if checkpoint.is_none() {
             report
                 .warnings
@@ -201,38 +218,61 @@ impl Archive {
         }
 
         // What goes in.
-        let all_files = opts.since.is_none();
-        let mut selected = if all_files {
-            self.captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
-                .await?
-        } else {
+        let (selection, description) = if let Some(list) = &opts.list {
+            let (captures, pages) = self.list_selection(list, opts.since, opts.text).await?;
+            let description = format!(
+                "annals export of watchlist {list}: {} items, {} records{}",
+                pages.len(),
+                captures.len(),
+                opts.since
+                    .map(|t| format!(" captured since {}", rfc3339(t)))
+                    .unwrap_or_default()
+            );
+            (
+                Selection::Subset {
+                    captures,
+                    pages: Some(pages),
+                },
+                description,
+            )
+        } else if let Some(since) = opts.since {
             let filter = CaptureFilter {
-                since: opts.since,
+                since: Some(since),
                 ..CaptureFilter::default()
             };
             let mut list = self.captures(&filter, CaptureOrder::Archive, None).await?;
             list.retain(|c| c.record_type != "warcinfo");
-            let ids: HashSet<String> = list.iter().map(|c| c.record_id.clone()).collect();
-            let mut extra: Vec<Capture> = Vec::new();
-            for c in list.iter().filter(|c| c.record_type == "revisit") {
-                if let Some(id) = &c.refers_to
-                    && !ids.contains(id)
-                    && !extra.iter().any(|o| &o.record_id == id)
-                    && let Some(o) = self.store.capture_by_record_id(id).await?
-                {
-                    extra.push(o);
-                }
+            if list.is_empty() {
+                return Err(ArchiveError::NotFound(
+                    "anything captured since that time".into(),
+                ));
             }
-            list.extend(extra);
-            list.sort_by(|a, b| (&a.warc_file, a.offset).cmp(&(&b.warc_file, b.offset)));
-            list
+            let list = self.with_originals(list).await?;
+            let description = format!(
+                "annals export of {} records captured since {}",
+                list.len(),
+                rfc3339(since)
+            );
+            (
+                Selection::Subset {
+                    captures: list,
+                    pages: None,
+                },
+                description,
+            )
+        } else {
+            // Every record is a leaf of the log: its size is the number of records.
+            let n = self.tree.size();
+            if n == 0 {
+                return Err(ArchiveError::NotFound(
+                    "anything: the archive is empty".into(),
+                ));
+            }
+            (
+                Selection::All,
+                format!("annals export of the whole archive ({n} records)"),
+            )
         };
-        if selected.is_empty() {
-            return Err(ArchiveError::NotFound(match opts.since {
-                Some(_) => "anything captured since that time".into(),
-                None => "anything: the archive is empty".into(),
-            }));
-        }
 
         let created = rfc3339(now_unix());
         let mut metadata = WaczMetadata::new(
@@ -240,17 +280,7 @@ impl Archive {
             concat!("annals ", env!("CARGO_PKG_VERSION")),
         );
         metadata.title = opts.title.clone();
-        metadata.description = Some(match opts.since {
-            Some(t) => format!(
-                "annals export of {} records captured since {}",
-                selected.len(),
-                rfc3339(t)
-            ),
-            None => format!(
-                "annals export of the whole archive ({} records)",
-                selected.len()
-            ),
-        });
+        metadata.description = Some(description);
 
         let tmp = partial_path(out);
         let warc_tmp = tmp.with_extension("warc.partial");
@@ -259,8 +289,7 @@ impl Archive {
                 &tmp,
                 &warc_tmp,
                 metadata,
-                &mut selected,
-                all_files,
+                selection,
                 checkpoint,
                 signer.as_ref(),
                 &opts,
@@ -282,267 +311,480 @@ impl Archive {
         }
     }
 
+    /// `list` plus the originals its revisits refer to (when not in it), in archive order.
+    async fn with_originals(&self, mut list: Vec<Capture>) -> Result<Vec<Capture>, ArchiveError> {
+        let ids: HashSet<String> = list.iter().map(|c| c.record_id.clone()).collect();
+        let mut extra: Vec<Capture> = Vec::new();
+        let mut added: HashSet<String> = HashSet::new();
+        for c in list.iter().filter(|c| c.record_type == "revisit") {
+            if let Some(id) = &c.refers_to
+                && !ids.contains(id)
+                && !added.contains(id)
+                && let Some(o) = self.store.capture_by_record_id(id).await?
+            {
+                added.insert(id.clone());
+                extra.push(o);
+            }
+        }
+        list.extend(extra);
+        list.sort_by(|a, b| (&a.warc_file, a.offset).cmp(&(&b.warc_file, b.offset)));
+        Ok(list)
+    }
+
+    /// The records of watchlist `list`'s items and a page per item: each observation's response
+    /// and revisit records (those whose `Annals-Item` names an item of the list: found through
+    /// the observations and `WARC-Concurrent-To`, then checked in the record itself), their
+    /// request records, and the originals of the revisits.
+    async fn list_selection(
+        &self,
+        list: &str,
+        since: Option<i64>,
+        with_text: bool,
+    ) -> Result<(Vec<Capture>, Vec<Page>), ArchiveError> {
+        let items = self.store.watch_list(Some(list), None).await?;
+        if items.is_empty() {
+            return Err(ArchiveError::NotFound(format!(
+                "an item watched in list {list} (see `annals watch list`)"
+            )));
+        }
+        let urls: HashSet<&str> = items.iter().map(|i| i.url.as_str()).collect();
+        let bare = |id: &str| id.trim().trim_matches(['<', '>']).to_string();
+
+        // Each observation's first response, per item.
+        let mut first_ids: HashSet<String> = HashSet::new();
+        let mut observed: Vec<(usize, i64)> = Vec::new(); // (item, first observation time)
+        for (n, item) in items.iter().enumerate() {
+            let observations = self.store.observations(item.item_id).await?;
+            let mut first = None;
+            for o in observations {
+                if since.is_some_and(|t| o.observed_at < t) || o.record_id.is_empty() {
+                    continue;
+                }
+                first.get_or_insert(o.observed_at);
+                first_ids.insert(bare(&o.record_id));
+            }
+            if let Some(t) = first {
+                observed.push((n, t));
+            }
+        }
+
+        // Later responses of those observations, and every request, by WARC-Concurrent-To.
+        let all = self
+            .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
+            .await?;
+        let mut responses: HashSet<String> = first_ids;
+        for c in &all {
+            if matches!(c.record_type.as_str(), "response" | "revisit")
+                && let Some(to) = &c.concurrent_to
+                && responses.contains(&bare(to))
+            {
+                responses.insert(bare(&c.record_id));
+            }
+        }
+        // Check each candidate's Annals-Item in the record itself.
+        let mut chosen: HashSet<String> = HashSet::new();
+        for c in &all {
+            let id = bare(&c.record_id);
+            if !responses.contains(&id) || !matches!(c.record_type.as_str(), "response" | "revisit")
+            {
+                continue;
+            }
+            let record = self.read_record(c)?;
+            if record
+                .header
+                .get("Annals-Item")
+                .is_some_and(|item| urls.contains(item.trim()))
+            {
+                chosen.insert(id);
+            }
+        }
+        let mut selected: Vec<Capture> = all
+            .into_iter()
+            .filter(|c| {
+                let id = bare(&c.record_id);
+                chosen.contains(&id)
+                    || (c.record_type == "request"
+                        && c.concurrent_to
+                            .as_deref()
+                            .is_some_and(|to| chosen.contains(&bare(to))))
+            })
+            .collect();
+        if selected.is_empty() {
+            return Err(ArchiveError::NotFound(format!(
+                "any observation of watchlist {list}'s {} items{}",
+                items.len(),
+                if since.is_some() {
+                    " since that time"
+                } else {
+                    ""
+                }
+            )));
+        }
+        selected = self.with_originals(selected).await?;
+
+        // A page per observed item: its canonical URL at its first observation, titled by its
+        // latest content version.
+        observed.sort_by_key(|&(n, t)| (t, n));
+        let mut pages = Vec::with_capacity(observed.len());
+        for (i, (n, t)) in observed.into_iter().enumerate() {
+            let item = &items[n];
+            let mut page = Page::new(item.url.clone(), rfc3339(t));
+            page.id = Some(format!("p{i}"));
+            let contents = self.store.contents(item.item_id).await?;
+            if let Some(title) = contents.iter().rev().find_map(|c| c.title.clone()) {
+                page.title = Some(title);
+            }
+            if with_text
+                && let Some(body) = contents.iter().rev().find_map(|c| c.body.clone())
+                && !body.is_empty()
+            {
+                page.text = Some(body);
+            }
+            pages.push(page);
+        }
+        Ok((selected, pages))
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn write_wacz(
         &self,
         tmp: &Path,
         warc_tmp: &Path,
         metadata: WaczMetadata,
-        selected: &mut [Capture],
-        all_files: bool,
+        selection: Selection,
         checkpoint: Option<(u64, String)>,
         signer: Option<&AnonymousSigner>,
         opts: &WaczExportOptions,
         report: &mut WaczReport,
         progress: Progress<'_>,
     ) -> Result<(), ArchiveError> {
+        let started = std::time::Instant::now();
+        let phase = |what: &str| {
+            tracing::debug!(
+                "export wacz: {what} at {:.3}s",
+                started.elapsed().as_secs_f64()
+            );
+        };
         let file = File::create(tmp).map_err(|e| ArchiveError::io(tmp, e))?;
+        // Syncs the copied WARCs on another thread while the rest is written, so the final
+        // sync only has the tail left.
+        let early_sync = file.try_clone().map_err(|e| ArchiveError::io(tmp, e))?;
+        let mut early_sync = Some(early_sync);
+        let mut syncing = None;
         let display = tmp.display().to_string();
         let mut w = WaczWriter::new(BufWriter::with_capacity(1 << 20, file), &display, metadata);
         let wacz_err = |e: annals_wacz::WaczError| ArchiveError::Invalid(e.to_string());
         let io_err = |e: io::Error| ArchiveError::io(tmp, e);
+        let verifier_key = match &checkpoint {
+            Some(_) => Some(self.ledger_status().await?.verifier_key),
+            None => None,
+        };
 
-        // archive/: where each selected record now lies (WACZ path, offset).
-        let mut placed: HashMap<(String, u64), (String, u64)> = HashMap::new();
-        let index_lines: Vec<String>;
-        if all_files {
-            let files = self.warc_files()?;
-            let sizes: Vec<u64> = files
-                .iter()
-                .map(|n| {
-                    let p = self.warc_dir().join(n);
-                    fs::metadata(&p)
+        // archive/, and the index rows and ledger leaves of what it holds.
+        let all_files = matches!(selection, Selection::All);
+        // Where each record lies in this WACZ when it moved (subsets): (file, offset) -> offset.
+        let mut placed: HashMap<(String, u64), u64> = HashMap::new();
+        let mut subset_name = String::new();
+        let index_lines: Vec<std::borrow::Cow<'_, str>>;
+        let selected: Vec<Capture>;
+        let mut given_pages = None;
+        match selection {
+            Selection::All => {
+                let files = self.warc_files()?;
+                let mut inputs = Vec::with_capacity(files.len());
+                for name in &files {
+                    let p = self.warc_dir().join(name);
+                    let size = fs::metadata(&p)
                         .map(|m| m.len())
-                        .map_err(|e| ArchiveError::io(&p, e))
-                })
-                .collect::<Result<_, _>>()?;
-            let total: u64 = sizes.iter().sum();
-            let mut done = 0u64;
-            for (name, size) in files.iter().zip(&sizes) {
-                let path = self.warc_dir().join(name);
-                let mut input = File::open(&path).map_err(|e| ArchiveError::io(&path, e))?;
+                        .map_err(|e| ArchiveError::io(&p, e))?;
+                    inputs.push((name.clone(), p, size));
+                }
+                let total: u64 = inputs.iter().map(|i| i.2).sum();
+                report.warc_bytes = total;
+                report.warc_files = files.len() as u64;
+                // The copy (read, CRC-32, SHA-256, write) runs on its own thread while the
+                // index is read.
+                let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+                let counter = done.clone();
+                let mut copy = tokio::task::spawn_blocking(move || {
+                    let mut w = w;
+                    for (name, path, size) in &inputs {
+                        let mut input = File::open(path).map_err(|e| ArchiveError::io(path, e))?;
+                        w.start_entry(
+                            &format!("archive/{name}"),
+                            EntryCompression::Stored,
+                            *size >= u64::from(u32::MAX),
+                        )
+                        .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
+                        copy_counting(&mut input, &mut w, &counter)
+                            .map_err(|e| ArchiveError::io(path, e))?;
+                    }
+                    Ok::<_, ArchiveError>(w)
+                });
+                let query = self.all_captures();
+                tokio::pin!(query);
+                let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+                let mut copied = None;
+                let mut queried = None;
+                while copied.is_none() || queried.is_none() {
+                    tokio::select! {
+                        r = &mut copy, if copied.is_none() => {
+                            copied = Some(r.map_err(|e| {
+                                ArchiveError::Invalid(format!("the WARC copy failed: {e}"))
+                            })??);
+                        }
+                        r = &mut query, if queried.is_none() => queried = Some(r?),
+                        _ = tick.tick() => progress(done.load(std::sync::atomic::Ordering::Relaxed), total),
+                    }
+                }
+                progress(total, total);
+                w = copied.expect("copied");
+                selected = queried.expect("queried");
+                phase("warc files copied and index read");
+                if let Some(f) = early_sync.take() {
+                    syncing = Some(std::thread::spawn(move || f.sync_data()));
+                }
+                // Every record is exported: the index is their CDXJ lines.
+                let mut lines: Vec<std::borrow::Cow<'_, str>> = selected
+                    .iter()
+                    .filter_map(|c| c.cdxj.as_deref().map(std::borrow::Cow::Borrowed))
+                    .collect();
+                lines.sort_unstable();
+                index_lines = lines;
+                phase("index lines sorted");
+            }
+            Selection::Subset { captures, pages } => {
+                given_pages = pages;
+                selected = captures;
+                // One new WARC of the selected members, indexed from its own bytes.
+                let name = format!(
+                    "annals-export-{}.warc.gz",
+                    WarcDate::from_unix(now_unix(), 0).timestamp14()
+                );
+                let total: u64 = selected.iter().map(|c| c.length).sum();
+                let mut done = 0u64;
+                {
+                    let f = File::create(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
+                    let mut out = BufWriter::with_capacity(1 << 20, f);
+                    let now = WarcDate::from_unix(now_unix(), 0);
+                    let info = RecordBuilder::new(
+                        "warcinfo",
+                        &format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+                        &now,
+                    )
+                    .field("WARC-Filename", &name)
+                    .content_type("application/warc-fields")
+                    .build(&writer::warc_fields(&[
+                        ("software", concat!("annals/", env!("CARGO_PKG_VERSION"))),
+                        ("format", "WARC File Format 1.1"),
+                        (
+                            "description",
+                            &format!("annals export of {} records", selected.len()),
+                        ),
+                    ]));
+                    let member = writer::gzip_member(&info, 6);
+                    out.write_all(&member)
+                        .map_err(|e| ArchiveError::io(warc_tmp, e))?;
+                    let mut offset = member.len() as u64;
+                    for c in selected.iter() {
+                        let member = self.read_member(c)?;
+                        out.write_all(&member)
+                            .map_err(|e| ArchiveError::io(warc_tmp, e))?;
+                        placed.insert((c.warc_file.clone(), c.offset), offset);
+                        offset += member.len() as u64;
+                        done += c.length;
+                        progress(done / 2, total);
+                    }
+                    out.flush().map_err(|e| ArchiveError::io(warc_tmp, e))?;
+                    report.warc_bytes = offset;
+                }
+                report.warc_files = 1;
+                let f = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
+                let (mut lines, error) =
+                    crate::replay::index_file(BufReader::with_capacity(1 << 20, f), &name);
+                if let Some(e) = error {
+                    return Err(ArchiveError::Invalid(format!(
+                        "the exported WARC does not read back: {e}"
+                    )));
+                }
+                lines.sort_unstable();
+                lines.dedup();
+                index_lines = lines.into_iter().map(std::borrow::Cow::Owned).collect();
+                let mut input = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
                 w.start_entry(
                     &format!("archive/{name}"),
                     EntryCompression::Stored,
-                    *size >= u64::from(u32::MAX),
+                    report.warc_bytes >= u64::from(u32::MAX),
                 )
                 .map_err(wacz_err)?;
-                copy_with_progress(&mut input, &mut w, &mut done, total, progress)
-                    .map_err(|e| ArchiveError::io(&path, e))?;
-                report.warc_bytes += size;
-            }
-            report.warc_files = files.len() as u64;
-            for c in selected.iter() {
-                placed.insert(
-                    (c.warc_file.clone(), c.offset),
-                    (format!("archive/{}", c.warc_file), c.offset),
-                );
-            }
-            index_lines = self.cdxj_lines().await?;
-        } else {
-            // One new WARC of the selected members, indexed from its own bytes.
-            let name = format!(
-                "annals-export-{}.warc.gz",
-                WarcDate::from_unix(now_unix(), 0).timestamp14()
-            );
-            let total: u64 = selected.iter().map(|c| c.length).sum();
-            let mut done = 0u64;
-            {
-                let f = File::create(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                let mut out = BufWriter::with_capacity(1 << 20, f);
-                let now = WarcDate::from_unix(now_unix(), 0);
-                let info = RecordBuilder::new(
-                    "warcinfo",
-                    &format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-                    &now,
+                let mut copied = 0u64;
+                copy_with_progress(
+                    &mut input,
+                    &mut w,
+                    &mut copied,
+                    report.warc_bytes * 2,
+                    &|d, t| progress(total / 2 + d * total / t.max(1) / 2, total),
                 )
-                .field("WARC-Filename", &name)
-                .content_type("application/warc-fields")
-                .build(&writer::warc_fields(&[
-                    ("software", concat!("annals/", env!("CARGO_PKG_VERSION"))),
-                    ("format", "WARC File Format 1.1"),
-                    (
-                        "description",
-                        &format!("annals export of {} records", selected.len()),
-                    ),
-                ]));
-                let member = writer::gzip_member(&info, 6);
-                out.write_all(&member)
-                    .map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                let mut offset = member.len() as u64;
-                for c in selected.iter() {
-                    let member = self.read_member(c)?;
-                    out.write_all(&member)
-                        .map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                    placed.insert(
-                        (c.warc_file.clone(), c.offset),
-                        (format!("archive/{name}"), offset),
-                    );
-                    offset += member.len() as u64;
-                    done += c.length;
-                    progress(done / 2, total);
-                }
-                out.flush().map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                report.warc_bytes = offset;
+                .map_err(|e| ArchiveError::io(warc_tmp, e))?;
+                subset_name = format!("archive/{name}");
             }
-            report.warc_files = 1;
-            let f = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
-            let (mut lines, error) =
-                crate::replay::index_file(BufReader::with_capacity(1 << 20, f), &name);
-            if let Some(e) = error {
-                return Err(ArchiveError::Invalid(format!(
-                    "the exported WARC does not read back: {e}"
-                )));
-            }
-            lines.sort_unstable();
-            lines.dedup();
-            index_lines = lines;
-            let mut input = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
-            w.start_entry(
-                &format!("archive/{name}"),
-                EntryCompression::Stored,
-                report.warc_bytes >= u64::from(u32::MAX),
-            )
-            .map_err(wacz_err)?;
-            let mut copied = 0u64;
-            copy_with_progress(
-                &mut input,
-                &mut w,
-                &mut copied,
-                report.warc_bytes * 2,
-                &|d, t| progress(total / 2 + d * total / t.max(1) / 2, total),
-            )
-            .map_err(|e| ArchiveError::io(warc_tmp, e))?;
         }
         report.records = selected.len() as u64;
         if !all_files {
             report.records += 1; // the new warcinfo record
         }
-
-        // indexes/
-        report.index_lines = index_lines.len() as u64;
-        if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
-            report.index = "indexes/index.cdxj".into();
-            w.start_entry(&report.index, EntryCompression::Deflated, false)
-                .map_err(wacz_err)?;
-            for line in &index_lines {
-                w.write_all(line.as_bytes()).map_err(io_err)?;
-                w.write_all(b"\n").map_err(io_err)?;
+        // Where a record lies in this package.
+        let place = |c: &Capture| -> (String, u64) {
+            match placed.get(&(c.warc_file.clone(), c.offset)) {
+                Some(&offset) if !all_files => (subset_name.clone(), offset),
+                _ => (format!("archive/{}", c.warc_file), c.offset),
             }
-        } else {
-            report.index = "indexes/index.cdx.gz".into();
-            w.start_entry(&report.index, EntryCompression::Stored, false)
-                .map_err(wacz_err)?;
-            let idx = write_cdxj_gzip(
-                &mut w,
-                index_lines.iter().map(String::as_str),
-                CDX_BLOCK_LINES,
-                "index.cdx.gz",
-            )
-            .map_err(io_err)?;
-            w.add_entry(
-                "indexes/index.idx",
-                EntryCompression::Deflated,
-                idx.as_bytes(),
-            )
-            .map_err(wacz_err)?;
-        }
-        drop(index_lines);
+        };
 
-        // pages/
-        let pages = self.pages(selected, opts.text);
-        report.pages = pages.len() as u64;
-        w.start_entry("pages/pages.jsonl", EntryCompression::Deflated, false)
-            .map_err(wacz_err)?;
-        let has_text = pages.iter().any(|p| p.text.is_some());
-        w.write_all(pages_header(has_text).as_bytes())
-            .map_err(io_err)?;
-        for page in &pages {
-            w.write_all(page.to_json_line().as_bytes())
-                .map_err(io_err)?;
-        }
-        drop(pages);
+        // The proofs' tree, and each selected record's leaf in it (`None`: no proofs).
+        let basis = match &checkpoint {
+            Some((size, note)) => self.proof_basis(&selected, all_files, *size, note).await?,
+            None => None,
+        };
+        phase("proof basis");
 
-        // annals/: the evidence.
-        if let Some((size, note)) = &checkpoint {
-            let status = self.ledger_status().await?;
-            w.add_entry(
-                "annals/checkpoint",
-                EntryCompression::Deflated,
-                note.as_bytes(),
-            )
-            .map_err(wacz_err)?;
-            w.add_entry(
-                "annals/log.pub",
-                EntryCompression::Deflated,
-                format!("{}\n", status.verifier_key).as_bytes(),
-            )
-            .map_err(wacz_err)?;
-            let leaves = self.store.ledger_leaves().await?;
-            let n = usize::try_from(*size)
-                .unwrap_or(usize::MAX)
-                .min(leaves.len());
-            let mut at: HashMap<(&str, u64), u64> = HashMap::with_capacity(n);
-            let mut hashes = Vec::with_capacity(n);
-            for (i, (file, offset, hash)) in leaves.iter().take(n).enumerate() {
-                at.insert((file.as_str(), *offset), i as u64);
-                hashes.push(
-                    annals_warc::digest::hex_decode(hash)
-                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                        .unwrap_or([0; 32]),
-                );
-            }
-            let levels = Levels::new(hashes);
-            let actual = annals_ledger::tree_hash(&levels, *size).ok();
-            let expected = note
-                .split_once("\n\n")
-                .and_then(|(body, _)| annals_ledger::Checkpoint::parse(&format!("{body}\n")).ok())
-                .map(|cp| cp.root);
-            if expected.is_none() || expected != actual {
-                report.warnings.push(
-                    "the index's ledger leaves do not match the checkpoint: run `annals verify`; no proofs included".into(),
-                );
-            } else {
-                w.start_entry("annals/proofs.jsonl", EntryCompression::Deflated, false)
+        // Pages are read on another thread while the index and the proofs are written.
+        std::thread::scope(|scope| -> Result<(), ArchiveError> {
+            let pages_job = match given_pages.take() {
+                Some(pages) => scope.spawn(move || pages),
+                None => scope.spawn(|| self.pages(&selected, opts.text)),
+            };
+
+            // indexes/
+            report.index_lines = index_lines.len() as u64;
+            if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
+                report.index = "indexes/index.cdxj".into();
+                w.start_entry(&report.index, EntryCompression::Deflated, false)
                     .map_err(wacz_err)?;
-                for c in selected.iter() {
-                    let Some(&index) = at.get(&(c.warc_file.as_str(), c.offset)) else {
-                        report.unproven += 1;
-                        continue;
-                    };
-                    let proof = annals_ledger::inclusion_proof(&levels, index, *size)
-                        .map_err(|e| ArchiveError::Invalid(format!("ledger: {e}")))?;
-                    let entry: Entry = crate::ledger::entry_for(c)?;
-                    let entry = entry
-                        .encode()
-                        .map_err(|e| ArchiveError::Invalid(format!("ledger entry: {e}")))?;
-                    let (path, offset) = placed
-                        .get(&(c.warc_file.clone(), c.offset))
-                        .cloned()
-                        .unwrap_or_else(|| (format!("archive/{}", c.warc_file), c.offset));
-                    let line = WaczProof {
-                        format: WACZ_PROOF_FORMAT.into(),
-                        record_id: c.record_id.clone(),
-                        url: c.url.clone(),
-                        path,
-                        offset,
-                        length: c.length,
-                        entry: STANDARD.encode(&entry),
-                        leaf_index: index,
-                        tree_size: *size,
-                        inclusion_proof: proof.iter().map(|h| STANDARD.encode(h)).collect(),
-                    };
-                    let mut text = serde_json::to_string(&line)
-                        .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
-                    text.push('\n');
-                    w.write_all(text.as_bytes()).map_err(io_err)?;
-                    report.proofs += 1;
+                for line in &index_lines {
+                    w.write_all(line.as_bytes()).map_err(io_err)?;
+                    w.write_all(b"\n").map_err(io_err)?;
                 }
+            } else {
+                report.index = "indexes/index.cdx.gz".into();
+                w.start_entry(&report.index, EntryCompression::Stored, false)
+                    .map_err(wacz_err)?;
+                let idx = write_cdxj_gzip(
+                    &mut w,
+                    index_lines.iter().map(|l| l.as_ref()),
+                    CDX_BLOCK_LINES,
+                    "index.cdx.gz",
+                )
+                .map_err(io_err)?;
+                w.add_entry(
+                    "indexes/index.idx",
+                    EntryCompression::Deflated,
+                    idx.as_bytes(),
+                )
+                .map_err(wacz_err)?;
             }
-            report.checkpoint_size = Some(*size);
-        } else {
-            report.unproven = selected.len() as u64;
-        }
+            phase("index written");
+
+            // annals/: the evidence.
+            if let Some((size, note)) = &checkpoint {
+                w.add_entry(
+                    "annals/checkpoint",
+                    EntryCompression::Deflated,
+                    note.as_bytes(),
+                )
+                .map_err(wacz_err)?;
+                let verifier_key = verifier_key.as_deref().unwrap_or_default();
+                w.add_entry(
+                    "annals/log.pub",
+                    EntryCompression::Deflated,
+                    format!("{verifier_key}\n").as_bytes(),
+                )
+                .map_err(wacz_err)?;
+                match &basis {
+                    None => report.warnings.push(
+                        "the index's ledger leaves do not match the checkpoint: run `annals verify`; no proofs included".into(),
+                    ),
+                    Some((levels, leaf_of)) => {
+                        w.start_entry("annals/proofs.jsonl", EntryCompression::Deflated, false)
+                            .map_err(wacz_err)?;
+                        // Lines are made on another thread, in 1 MB chunks, while this one
+                        // compresses and hashes them.
+                        let (send, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+                        let (place, selected) = (&place, &selected);
+                        let maker = scope.spawn(move || -> Result<(u64, u64), ArchiveError> {
+                            let (mut proofs, mut unproven) = (0u64, 0u64);
+                            let mut text: Vec<u8> = Vec::with_capacity(1 << 20);
+                            for (c, leaf) in selected.iter().zip(leaf_of) {
+                                let Some(index) = *leaf else {
+                                    unproven += 1;
+                                    continue;
+                                };
+                                let proof = annals_ledger::inclusion_proof(levels, index, *size)
+                                    .map_err(|e| ArchiveError::Invalid(format!("ledger: {e}")))?;
+                                let entry = crate::ledger::entry_for(c)?.encode().map_err(|e| {
+                                    ArchiveError::Invalid(format!("ledger entry: {e}"))
+                                })?;
+                                let (path, offset) = place(c);
+                                push_proof_line(
+                                    &mut text,
+                                    ProofLine {
+                                        c,
+                                        path: &path,
+                                        offset,
+                                        entry: &entry,
+                                        leaf_index: index,
+                                        tree_size: *size,
+                                        proof: &proof,
+                                    },
+                                );
+                                if text.len() >= 1 << 20 {
+                                    let full = std::mem::replace(
+                                        &mut text,
+                                        Vec::with_capacity(1 << 20),
+                                    );
+                                    if send.send(full).is_err() {
+                                        break; // the writer failed: it reports why
+                                    }
+                                }
+                                proofs += 1;
+                            }
+                            let _ = send.send(text);
+                            Ok((proofs, unproven))
+                        });
+                        for chunk in chunks {
+                            w.write_all(&chunk).map_err(io_err)?;
+                        }
+                        let (proofs, unproven) = maker.join().map_err(|_| {
+                            ArchiveError::Invalid("making the proofs panicked".into())
+                        })??;
+                        report.proofs += proofs;
+                        report.unproven += unproven;
+                    }
+                }
+                report.checkpoint_size = Some(*size);
+            } else {
+                report.unproven = selected.len() as u64;
+            }
+            phase("proofs written");
+
+            // pages/
+            let pages = pages_job
+                .join()
+                .map_err(|_| ArchiveError::Invalid("reading the pages panicked".into()))?;
+            report.pages = pages.len() as u64;
+            w.start_entry("pages/pages.jsonl", EntryCompression::Deflated, false)
+                .map_err(wacz_err)?;
+            let has_text = pages.iter().any(|p| p.text.is_some());
+            w.write_all(pages_header(has_text).as_bytes())
+                .map_err(io_err)?;
+            for page in &pages {
+                w.write_all(page.to_json_line().as_bytes())
+                    .map_err(io_err)?;
+            }
+            phase("pages written");
+            Ok(())
+        })?;
+        drop(index_lines);
         if report.unproven > 0 {
             report.warnings.push(format!(
                 "{} exported records have no inclusion proof (archived after the checkpoint or not in the log)",
@@ -554,13 +796,134 @@ impl Archive {
         let file = out
             .into_inner()
             .map_err(|e| ArchiveError::io(tmp, e.into_error()))?;
+        phase("finished");
+        if let Some(early) = syncing {
+            early
+                .join()
+                .map_err(|_| ArchiveError::Invalid("syncing the WACZ panicked".into()))?
+                .map_err(|e| ArchiveError::io(tmp, e))?;
+        }
+        drop(early_sync);
         file.sync_all().map_err(|e| ArchiveError::io(tmp, e))?;
+        phase("synced");
         report.datapackage_hash = summary.datapackage_hash;
         report.signer_fingerprint = summary.signer_fingerprint;
         Ok(())
     }
 
-    /// One page per URL with an HTML 2xx response among `selected`, at its first capture.
+    /// Every capture in archive order, read as two queries on two connections (the
+    /// observations' record types, and the others), merged.
+    async fn all_captures(&self) -> Result<Vec<Capture>, ArchiveError> {
+        let types = |t: &[&str]| CaptureFilter {
+            record_types: t.iter().map(|t| t.to_string()).collect(),
+            ..CaptureFilter::default()
+        };
+        let (a, b) = (
+            types(&["response", "revisit"]),
+            types(&[
+                "request",
+                "warcinfo",
+                "resource",
+                "metadata",
+                "conversion",
+                "continuation",
+            ]),
+        );
+        let started = std::time::Instant::now();
+        let (a, b, count) = tokio::join!(
+            self.captures(&a, CaptureOrder::Archive, None),
+            self.captures(&b, CaptureOrder::Archive, None),
+            self.store.count(),
+        );
+        let (a, b) = (a?, b?);
+        tracing::debug!(
+            "export wacz: two queries in {:.3}s",
+            started.elapsed().as_secs_f64()
+        );
+        if (a.len() + b.len()) as u64 != count? {
+            // A record type outside the WARC specification's: one query reads them all.
+            return self
+                .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
+                .await;
+        }
+        let mut all = Vec::with_capacity(a.len() + b.len());
+        let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => (&x.warc_file, x.offset) <= (&y.warc_file, y.offset),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            all.extend(if take_a { a.next() } else { b.next() });
+        }
+        Ok(all)
+    }
+
+    /// The tree of checkpoint `size` (whose signed note is `note`) and the leaf of each of
+    /// `selected`, or `None` when the index's leaves do not lead to the checkpoint's root.
+    ///
+    /// When the whole archive is exported, its records in archive order are the log's leaves:
+    /// their entries are hashed from the rows already read, and the root check proves it.
+    /// Otherwise (or if that check fails) the index's leaves are read.
+    async fn proof_basis(
+        &self,
+        selected: &[Capture],
+        all_files: bool,
+        size: u64,
+        note: &str,
+    ) -> Result<Option<(Levels, Vec<Option<u64>>)>, ArchiveError> {
+        let Some(expected) = note
+            .split_once("\n\n")
+            .and_then(|(body, _)| annals_ledger::Checkpoint::parse(&format!("{body}\n")).ok())
+            .map(|cp| cp.root)
+        else {
+            return Ok(None);
+        };
+        let n = usize::try_from(size).unwrap_or(usize::MAX);
+        if all_files && selected.len() >= n {
+            let hashes: Option<Vec<Hash>> = selected[..n]
+                .iter()
+                .map(|c| {
+                    let entry = crate::ledger::entry_for(c).ok()?.encode().ok()?;
+                    Some(annals_ledger::leaf_hash(&entry))
+                })
+                .collect();
+            if let Some(hashes) = hashes {
+                let levels = Levels::new(hashes);
+                if annals_ledger::tree_hash(&levels, size).ok() == Some(expected) {
+                    let leaf_of = (0..selected.len())
+                        .map(|i| (i < n).then_some(i as u64))
+                        .collect();
+                    return Ok(Some((levels, leaf_of)));
+                }
+            }
+        }
+        let leaves = self.store.ledger_leaves().await?;
+        let n = n.min(leaves.len());
+        let mut at: HashMap<(&str, u64), u64> = HashMap::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        for (i, (file, offset, hash)) in leaves.iter().take(n).enumerate() {
+            at.insert((file.as_str(), *offset), i as u64);
+            hashes.push(
+                annals_warc::digest::hex_decode(hash)
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .unwrap_or([0; 32]),
+            );
+        }
+        let levels = Levels::new(hashes);
+        if annals_ledger::tree_hash(&levels, size).ok() != Some(expected) {
+            return Ok(None);
+        }
+        let leaf_of = selected
+            .iter()
+            .map(|c| at.get(&(c.warc_file.as_str(), c.offset)).copied())
+            .collect();
+        Ok(Some((levels, leaf_of)))
+    }
+
+    /// One page per URL with an HTML 2xx response among `selected`, at its first capture, read
+    /// on up to two threads.
     fn pages(&self, selected: &[Capture], with_text: bool) -> Vec<Page> {
         let mut firsts: HashMap<&str, &Capture> = HashMap::new();
         for c in selected {
@@ -568,8 +931,9 @@ impl Archive {
                 continue;
             };
             let html = c.mime.as_deref().is_some_and(|m| {
-                let m = m.to_ascii_lowercase();
-                m.starts_with("text/html") || m.starts_with("application/xhtml+xml")
+                let m = m.trim_start().as_bytes();
+                let starts = |p: &[u8]| m.len() >= p.len() && m[..p.len()].eq_ignore_ascii_case(p);
+                starts(b"text/html") || starts(b"application/xhtml+xml")
             });
             if c.record_type != "response" || !(200..300).contains(&status) || !html {
                 continue;
@@ -585,46 +949,252 @@ impl Archive {
         }
         let mut chosen: Vec<&Capture> = firsts.into_values().collect();
         chosen.sort_by(|a, b| (a.unix_time, &a.url).cmp(&(b.unix_time, &b.url)));
-        chosen
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let url = c.url.clone().unwrap_or_default();
-                let ts = WarcDate::parse(&c.date)
-                    .map(|d| rfc3339(d.unix))
-                    .unwrap_or_else(|| c.date.clone());
-                let mut page = Page::new(url.clone(), ts);
-                page.id = Some(format!("p{i}"));
-                if let Ok(record) = self.read_record(c)
-                    && let Some(head) = http::parse_head(&record.block)
-                {
-                    let body = http::payload(&record.block, &head);
-                    let encoding = head.header("content-encoding").map(|e| e.to_string());
-                    let body = decode_body(&body, encoding.as_deref());
-                    page.size = Some(body.len() as u64);
-                    let content_type = head.header("content-type").map(|t| t.to_string());
-                    let limit = if with_text {
-                        MAX_PAGE_BYTES
-                    } else {
-                        TITLE_SCAN_BYTES
-                    };
-                    let body = &body[..body.len().min(limit)];
-                    let (html, _) =
-                        annals_platforms::web::decode_html(body, content_type.as_deref(), &url);
-                    if with_text {
-                        let extracted = annals_platforms::web::extract(&html, &url);
-                        page.title = extracted.title;
-                        if !extracted.text.is_empty() {
-                            page.text = Some(extracted.text);
-                        }
-                    } else {
-                        page.title = html_title(&html);
-                    }
-                }
-                page
-            })
-            .collect()
+        let read = |(i, c): (usize, &&Capture)| self.page(i, c, with_text);
+        let half = chosen.len().div_ceil(2);
+        if chosen.len() < 64 {
+            return chosen.iter().enumerate().map(read).collect();
+        }
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| {
+                chosen[half..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| read((i + half, c)))
+                    .collect::<Vec<Page>>()
+            });
+            let mut pages: Vec<Page> = chosen[..half].iter().enumerate().map(read).collect();
+            pages.extend(second.join().unwrap_or_default());
+            pages
+        })
     }
+
+    /// The page of capture `c`, `p{i}`: title (and text) when the record reads.
+    fn page(&self, i: usize, c: &Capture, with_text: bool) -> Page {
+        let url = c.url.clone().unwrap_or_default();
+        let ts = WarcDate::parse(&c.date)
+            .map(|d| rfc3339(d.unix))
+            .unwrap_or_else(|| c.date.clone());
+        let mut page = Page::new(url.clone(), ts);
+        page.id = Some(format!("p{i}"));
+        if !with_text && let Some(prefix) = self.title_prefix(c) {
+            // Plain bodies: only the record's start is inflated and decoded.
+            page.size = Some(prefix.payload_len);
+            if let Some(end) = title_end(&prefix.body) {
+                let (html, _) = annals_platforms::web::decode_html(
+                    &prefix.body[..end],
+                    prefix.content_type.as_deref(),
+                    &url,
+                );
+                page.title = html_title(&html);
+            }
+            return page;
+        }
+        let Ok(record) = self.read_record(c) else {
+            return page;
+        };
+        let Some(head) = http::parse_head(&record.block) else {
+            return page;
+        };
+        let body = http::payload(&record.block, &head);
+        let encoding = head.header("content-encoding").map(|e| e.to_string());
+        let body = decode_body(&body, encoding.as_deref());
+        page.size = Some(body.len() as u64);
+        let content_type = head.header("content-type").map(|t| t.to_string());
+        if with_text {
+            let body = &body[..body.len().min(MAX_PAGE_BYTES)];
+            let (html, _) = annals_platforms::web::decode_html(body, content_type.as_deref(), &url);
+            let extracted = annals_platforms::web::extract(&html, &url);
+            page.title = extracted.title;
+            if !extracted.text.is_empty() {
+                page.text = Some(extracted.text);
+            }
+        } else {
+            // Only the bytes up to the end of the title are decoded.
+            let scan = &body[..body.len().min(TITLE_SCAN_BYTES)];
+            if let Some(end) = title_end(scan) {
+                let (html, _) =
+                    annals_platforms::web::decode_html(&scan[..end], content_type.as_deref(), &url);
+                page.title = html_title(&html);
+            }
+        }
+        page
+    }
+}
+
+/// What one line of `annals/proofs.jsonl` says.
+struct ProofLine<'a> {
+    c: &'a Capture,
+    path: &'a str,
+    offset: u64,
+    entry: &'a [u8],
+    leaf_index: u64,
+    tree_size: u64,
+    proof: &'a [Hash],
+}
+
+/// Appends the JSON line of `p` to `out`: the serialisation of [`WaczProof`] (same keys, same
+/// order), written without building one.
+fn push_proof_line(out: &mut Vec<u8>, p: ProofLine<'_>) {
+    fn base64_into(out: &mut Vec<u8>, bytes: &[u8]) {
+        let start = out.len();
+        out.resize(start + bytes.len().div_ceil(3) * 4, 0);
+        let n = STANDARD
+            .encode_slice(bytes, &mut out[start..])
+            .unwrap_or_default();
+        out.truncate(start + n);
+    }
+    let json_str = |out: &mut Vec<u8>, s: &str| {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    };
+    out.extend_from_slice(b"{\"format\":\"");
+    out.extend_from_slice(WACZ_PROOF_FORMAT.as_bytes());
+    out.extend_from_slice(b"\",\"record_id\":");
+    json_str(out, &p.c.record_id);
+    out.extend_from_slice(b",\"url\":");
+    match &p.c.url {
+        Some(url) => json_str(out, url),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"path\":");
+    json_str(out, p.path);
+    let _ = write!(
+        out,
+        ",\"offset\":{},\"length\":{},\"entry\":\"",
+        p.offset, p.c.length
+    );
+    base64_into(out, p.entry);
+    let _ = write!(
+        out,
+        "\",\"leaf_index\":{},\"tree_size\":{},\"inclusion_proof\":[",
+        p.leaf_index, p.tree_size
+    );
+    for (i, h) in p.proof.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        base64_into(out, h);
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"]}\n");
+}
+
+/// The start of a response's payload, read without inflating the whole record.
+struct TitlePrefix {
+    /// The payload up to the end of its `</title>` (or [`TITLE_SCAN_BYTES`], or all of it).
+    body: Vec<u8>,
+    /// The payload's length.
+    payload_len: u64,
+    /// The HTTP `Content-Type`.
+    content_type: Option<String>,
+}
+
+impl Archive {
+    /// The start of `c`'s HTTP payload when it is plain (neither chunked nor content-encoded)
+    /// and the record reads; `None` sends the caller to the full path.
+    fn title_prefix(&self, c: &Capture) -> Option<TitlePrefix> {
+        let member = self.read_member(c).ok()?;
+        let mut inflate = flate2::read::GzDecoder::new(&member[..]);
+        let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+        let mut chunk = [0u8; 8 * 1024];
+        let mut eof = false;
+        let mut more = |buf: &mut Vec<u8>, eof: &mut bool| -> Option<()> {
+            if *eof {
+                return None;
+            }
+            match inflate.read(&mut chunk) {
+                Ok(0) => {
+                    *eof = true;
+                    None
+                }
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    Some(())
+                }
+                Err(_) => None,
+            }
+        };
+        let find = |buf: &[u8], from: usize| {
+            buf.get(from..)?
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|p| from + p + 4)
+        };
+        // The WARC header, and its Content-Length.
+        let block_start = loop {
+            if let Some(end) = find(&buf, 0) {
+                break end;
+            }
+            more(&mut buf, &mut eof)?;
+        };
+        let header = std::str::from_utf8(&buf[..block_start]).ok()?;
+        let block_len: u64 = header.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })?;
+        // The HTTP head.
+        let body_start = loop {
+            if let Some(end) = find(&buf, block_start) {
+                break end;
+            }
+            if buf.len() - block_start > 64 * 1024 {
+                return None;
+            }
+            more(&mut buf, &mut eof)?;
+        };
+        let head = http::parse_head(&buf[block_start..body_start])?;
+        if head.is_chunked()
+            || head
+                .header("content-encoding")
+                .is_some_and(|e| !matches!(e.trim(), "" | "identity"))
+            || block_start + head.body_offset != body_start
+        {
+            return None;
+        }
+        let content_type = head.header("content-type").map(|t| t.to_string());
+        let payload_len = block_len.checked_sub((body_start - block_start) as u64)?;
+        let want = usize::try_from(payload_len)
+            .unwrap_or(usize::MAX)
+            .min(TITLE_SCAN_BYTES);
+        // The payload, until its title ends.
+        loop {
+            let have = buf.len() - body_start;
+            let body = &buf[body_start..body_start + have.min(want)];
+            if have >= want || title_end(body).is_some() {
+                break;
+            }
+            if more(&mut buf, &mut eof).is_none() {
+                if eof {
+                    break;
+                }
+                return None;
+            }
+        }
+        let end = (body_start + want).min(buf.len());
+        Some(TitlePrefix {
+            body: buf[body_start..end].to_vec(),
+            payload_len,
+            content_type,
+        })
+    }
+}
+
+/// The offset just past the first `</title>` (case-insensitive) in `bytes`, if any.
+fn title_end(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = bytes[from..].iter().position(|&b| b == b'<') {
+        let at = from + at;
+        let rest = &bytes[at..];
+        if rest.len() >= 8 && rest[..7].eq_ignore_ascii_case(b"</title") {
+            let close = rest.iter().position(|&b| b == b'>')?;
+            return Some(at + close + 1);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The `<title>` of an HTML document by a plain scan (no DOM): whitespace collapsed, the
@@ -678,6 +1248,25 @@ fn decode_body(body: &[u8], encoding: Option<&str>) -> Vec<u8> {
         _ => return body.to_vec(),
     };
     if ok { out } else { body.to_vec() }
+}
+
+/// Copies `input` to `out`, adding the bytes copied to `done`.
+fn copy_counting(
+    input: &mut impl Read,
+    out: &mut impl Write,
+    done: &std::sync::atomic::AtomicU64,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.write_all(&buf[..n])?;
+        done.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn copy_with_progress(

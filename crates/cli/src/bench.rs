@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod observe;
 mod process;
 pub mod shell;
+pub mod wacz;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};

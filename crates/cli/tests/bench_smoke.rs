@@ -118,3 +118,45 @@ fn bench_ledger_small_run() {
         assert!(v["goals"][goal]["verdict"].is_string());
     }
 }
+
+#[test]
+fn bench_wacz_small_run() {
+    let peer = Command::new("wacz")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !peer {
+        eprintln!("SKIPPED: wacz (pip install wacz==0.6.0) is absent; annals side only");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_annals"));
+    cmd.args(["--quiet", "bench", "wacz", "--records", "400", "--json"])
+        .arg("--dir")
+        .arg(dir.path());
+    if !peer {
+        cmd.arg("--no-peers");
+    }
+    let out = cmd.output().expect("run annals bench wacz");
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["records"].as_u64(), Some(400));
+    positive(&v, &["annals", "records_per_s"]);
+    positive(&v, &["annals", "wacz_bytes"]);
+    positive(&v, &["annals", "pages"]);
+    assert_eq!(
+        v["annals"]["records_exported"].as_u64(),
+        Some(401),
+        "400 records and the warcinfo"
+    );
+    if peer {
+        positive(&v, &["py_wacz", "seconds"]);
+        positive(&v, &["ratio"]);
+        assert!(v["goal"]["verdict"].is_string());
+    } else {
+        assert!(v["py_wacz"].is_null() && v["ratio"].is_null());
+    }
+}

@@ -362,7 +362,10 @@ fn unsigned_and_since_exports_validate() {
             .args(["export", "wacz", "--list", "news"])
             .arg(tmp.path().join("list.wacz")),
     );
-    assert!(err.contains("watchlists are not supported yet"), "{err}");
+    assert!(
+        err.contains("nothing archived for an item watched in list news"),
+        "{err}"
+    );
     assert!(!tmp.path().join("list.wacz").exists());
     let err = fail(
         annals(&data)
