@@ -10,7 +10,7 @@
 //!   (blocks of 1,024 lines, as py-wacz writes them) above [`PLAIN_INDEX_MAX_LINES`] lines.
 //! - `pages/pages.jsonl`: one page per URL with an HTML 2xx response, at its first capture, with
 //!   the title and readable text when they can be extracted; with `--list`, one page per
-//!   observed item (its canonical URL at its first observation, titled from its content).
+//!   observed item (the URL its first observation fetched, then, titled from its content).
 //! - `annals/checkpoint` (the log's signed C2SP checkpoint), `annals/log.pub` (its verifier key)
 //!   and `annals/proofs.jsonl`: for every exported record covered by the checkpoint, its ledger
 //!   entry, where it lies in this WACZ, and its RFC 9162 inclusion proof. Anyone can hash the
@@ -352,7 +352,8 @@ impl Archive {
 
         // Each observation's first response, per item.
         let mut first_ids: HashSet<String> = HashSet::new();
-        let mut observed: Vec<(usize, i64)> = Vec::new(); // (item, first observation time)
+        // (item, first observation time, its first response's record id)
+        let mut observed: Vec<(usize, i64, String)> = Vec::new();
         for (n, item) in items.iter().enumerate() {
             let observations = self.store.observations(item.item_id).await?;
             let mut first = None;
@@ -360,11 +361,12 @@ impl Archive {
                 if since.is_some_and(|t| o.observed_at < t) || o.record_id.is_empty() {
                     continue;
                 }
-                first.get_or_insert(o.observed_at);
-                first_ids.insert(bare(&o.record_id));
+                let id = bare(&o.record_id);
+                first.get_or_insert((o.observed_at, id.clone()));
+                first_ids.insert(id);
             }
-            if let Some(t) = first {
-                observed.push((n, t));
+            if let Some((t, id)) = first {
+                observed.push((n, t, id));
             }
         }
 
@@ -372,6 +374,14 @@ impl Archive {
         let all = self
             .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
             .await?;
+        // Where each item's first observation was captured: its page's URL, replayable.
+        let first_url: HashMap<String, String> = all
+            .iter()
+            .filter_map(|c| {
+                let id = bare(&c.record_id);
+                (first_ids.contains(&id)).then_some((id, c.url.clone()?))
+            })
+            .collect();
         let mut responses: HashSet<String> = first_ids;
         for c in &all {
             if matches!(c.record_type.as_str(), "response" | "revisit")
@@ -422,13 +432,15 @@ impl Archive {
         }
         selected = self.with_originals(selected).await?;
 
-        // A page per observed item: its canonical URL at its first observation, titled by its
-        // latest content version.
-        observed.sort_by_key(|&(n, t)| (t, n));
+        // A page per observed item, titled by its latest content version: the URL its first
+        // observation fetched (what the package can replay; the item's canonical URL when that
+        // record is unknown), at that time.
+        observed.sort_by_key(|(n, t, _)| (*t, *n));
         let mut pages = Vec::with_capacity(observed.len());
-        for (i, (n, t)) in observed.into_iter().enumerate() {
+        for (i, (n, t, first)) in observed.into_iter().enumerate() {
             let item = &items[n];
-            let mut page = Page::new(item.url.clone(), rfc3339(t));
+            let url = first_url.get(&first).unwrap_or(&item.url).clone();
+            let mut page = Page::new(url, rfc3339(t));
             page.id = Some(format!("p{i}"));
             let contents = self.store.contents(item.item_id).await?;
             if let Some(title) = contents.iter().rev().find_map(|c| c.title.clone()) {

@@ -231,20 +231,25 @@ async fn simulator_clock(url: &str) -> Result<ScaledClock> {
     #[derive(serde::Deserialize)]
     struct Now {
         unix: i64,
+        unix_precise: Option<f64>,
         speed: Option<f64>,
     }
     let base = url.trim_end_matches('/');
+    let asked = std::time::Instant::now();
     let body = reqwest::get(format!("{base}/_sim/now"))
         .await
         .with_context(|| format!("cannot reach the simulator at {base}"))?
         .bytes()
         .await
         .with_context(|| format!("cannot read {base}/_sim/now"))?;
+    let half_trip = asked.elapsed().as_secs_f64() / 2.0;
     let now: Now = serde_json::from_slice(&body)
         .with_context(|| format!("{base}/_sim/now is not a simulator's clock"))?;
     // A simulator on a hand-driven clock reports speed 0: run in real time beside it.
     let speed = now.speed.filter(|s| *s > 0.0).unwrap_or(1.0);
-    Ok(ScaledClock::new(now.unix as f64, speed))
+    // The answer is half a round trip old by the time it arrives.
+    let unix = now.unix_precise.unwrap_or(now.unix as f64) + half_trip * speed;
+    Ok(ScaledClock::new(unix, speed))
 }
 
 fn simulator_endpoints(cfg: &mut FileConfig, origin: &str) {

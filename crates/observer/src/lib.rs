@@ -24,7 +24,7 @@ pub use clock::{Clock, ScaledClock, SystemClock};
 pub use config::{FileConfig, ListConfig, ObserverConfig, PlatformConfig, parse_rate};
 pub use observer::{CatchUpReport, Observer, WatchOutcome};
 pub use records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchRecord};
-pub use run::{RunOptions, RunReport, RunStatus};
+pub use run::{RunOptions, RunReport, RunStatus, peak_rss_mb};
 
 pub mod derive;
 

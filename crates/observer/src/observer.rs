@@ -179,13 +179,29 @@ impl Observer {
         let policy = policy
             .map(str::to_string)
             .unwrap_or_else(|| self.config.list_policy(list));
+        // In chunks: memory stays flat however long the list is.
+        let mut outcomes = Vec::with_capacity(inputs.len());
+        for chunk in inputs.chunks(2000) {
+            outcomes.extend(self.watch_chunk(chunk, list, &policy, seed).await?);
+        }
+        Ok(outcomes)
+    }
+
+    async fn watch_chunk(
+        &mut self,
+        inputs: &[String],
+        list: &str,
+        policy: &str,
+        seed: bool,
+    ) -> Result<Vec<WatchOutcome>, ObserverError> {
         let now = self.clock.now();
         let mut outcomes = Vec::new();
         let mut records = Vec::new();
+        let mut rows = Vec::new();
         for input in inputs {
             match ItemRef::parse(input) {
                 Ok(item) => {
-                    let row = watch_row(&item, list, &policy, seed, now);
+                    let row = watch_row(&item, list, policy, seed, now);
                     records.push(WatchRecord::from_row(&row, None).to_warc());
                     outcomes.push(WatchOutcome {
                         input: input.clone(),
@@ -195,6 +211,7 @@ impl Observer {
                         added: false,
                         error: None,
                     });
+                    rows.push(row);
                 }
                 Err(e) => outcomes.push(WatchOutcome {
                     input: input.clone(),
@@ -209,21 +226,24 @@ impl Observer {
         if records.is_empty() {
             return Ok(outcomes);
         }
-        // Whether each is new: look before the catch-up applies the records.
-        let mut known = HashMap::new();
-        for o in &outcomes {
-            if let Some(url) = &o.url {
-                known.insert(url.clone(), self.store().watch_find(url).await?);
-            }
-        }
-        self.archive.append_records(records).await?;
+        // Derive everything archived before, so that the watermark can then jump over the
+        // records written here, whose rows are added directly. A crash in between only makes
+        // the next catch-up add them again, which changes nothing.
         self.catch_up(None).await?;
-        for o in &mut outcomes {
-            if let Some(url) = &o.url
-                && let Some(info) = self.store().watch_find(url).await?
-            {
-                o.item_id = Some(info.item_id);
-                o.added = known.get(url).is_some_and(Option::is_none);
+        self.archive.append_records(records).await?;
+        let added = self.store().watch_add(&rows, now).await?;
+        let to = self.store().max_capture_id().await?;
+        self.store()
+            .commit_observed(&ObserverBatch {
+                derived_to: Some(to),
+                ..ObserverBatch::default()
+            })
+            .await?;
+        let mut results = added.into_iter();
+        for o in outcomes.iter_mut().filter(|o| o.url.is_some()) {
+            if let Some((id, new)) = results.next() {
+                o.item_id = Some(id);
+                o.added = new;
             }
         }
         Ok(outcomes)
@@ -247,12 +267,13 @@ impl Observer {
         let mut group: Option<Group> = None;
         let mut cache: HashMap<i64, (Due, Timeline)> = HashMap::new();
         let mut batch = ObserverBatch::default();
+        let mut watches: Vec<(WatchRow, i64)> = Vec::new();
         loop {
             let page = self.store().captures_after(after, 2000).await?;
             let Some(last) = page.last().map(|(id, _)| *id) else {
                 break;
             };
-            for (id, c) in &page {
+            for (_, c) in &page {
                 report.records += 1;
                 let is_watch = c.record_type == "resource"
                     && c.url.as_deref().is_some_and(|u| u.starts_with(WATCH_URN));
@@ -265,23 +286,17 @@ impl Observer {
                     if let Some(w) = WatchRecord::from_block(&record.block) {
                         let mut row = w.to_row();
                         if let Some(parent) = &w.parent {
+                            self.add_watches(&mut watches).await?;
                             row.parent_id =
                                 self.store().watch_find(parent).await?.map(|i| i.item_id);
                         }
-                        // Pending rows first: a watch may change a cached item.
-                        self.flush_catch_up(
-                            &mut group,
-                            &mut cache,
-                            &mut batch,
-                            &mut report,
-                            *id - 1,
-                        )
-                        .await?;
-                        self.store().watch_add(&[row], w.added_at).await?;
+                        watches.push((row, w.added_at));
                         report.watches += 1;
                     }
                     continue;
                 }
+                // Observations need their items: watch rows first.
+                self.add_watches(&mut watches).await?;
                 let Some(item_url) = record.header.get(ITEM_FIELD).map(str::to_string) else {
                     continue;
                 };
@@ -348,6 +363,7 @@ impl Observer {
                 p((after - start).max(0) as u64, (end - start).max(0) as u64);
             }
         }
+        self.add_watches(&mut watches).await?;
         self.finish_group(
             group.take(),
             &mut cache,
@@ -362,22 +378,23 @@ impl Observer {
         Ok(report)
     }
 
-    async fn flush_catch_up(
-        &mut self,
-        group: &mut Option<Group>,
-        cache: &mut HashMap<i64, (Due, Timeline)>,
-        batch: &mut ObserverBatch,
-        report: &mut CatchUpReport,
-        derived_to: i64,
-    ) -> Result<(), ObserverError> {
-        let backoff = self.config.observer.backoff;
-        let confirmations = self.config.observer.timeline();
-        self.finish_group(group.take(), cache, batch, report, &backoff, confirmations)
-            .await?;
-        batch.derived_to = Some(derived_to);
-        self.store().commit_observed(batch).await?;
-        *batch = ObserverBatch::default();
-        cache.clear();
+    /// Adds pending watch rows, each due at its own time, in one transaction per due time.
+    async fn add_watches(&self, watches: &mut Vec<(WatchRow, i64)>) -> Result<(), ObserverError> {
+        if watches.is_empty() {
+            return Ok(());
+        }
+        let mut i = 0;
+        while i < watches.len() {
+            let due = watches[i].1;
+            let j = watches[i..]
+                .iter()
+                .position(|(_, d)| *d != due)
+                .map_or(watches.len(), |k| i + k);
+            let rows: Vec<WatchRow> = watches[i..j].iter().map(|(r, _)| r.clone()).collect();
+            self.store().watch_add(&rows, due).await?;
+            i = j;
+        }
+        watches.clear();
         Ok(())
     }
 

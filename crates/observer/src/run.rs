@@ -97,6 +97,16 @@ pub struct RunReport {
     pub seconds: f64,
     /// Observations per real second.
     pub obs_per_s: f64,
+    /// Peak resident memory of this process so far, MB (Linux `VmHWM`; `None` elsewhere).
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Peak resident set size of this process, MB, from `/proc/self/status`.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// A fetch handed back to the writer.
@@ -430,6 +440,7 @@ impl Observer {
             obs_per_s: status.observations as f64 / seconds.max(1e-9),
             status,
             seconds,
+            peak_rss_mb: peak_rss_mb(),
         })
     }
 
@@ -449,6 +460,26 @@ impl Observer {
         blocked: &mut HashMap<String, i64>,
     ) -> Result<(), ObserverError> {
         let mut records: Vec<Vec<u8>> = Vec::new();
+        // The archived originals of unchanged payloads, looked up for the whole batch at once.
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        for f in &batch {
+            for (_, result) in &f.requests {
+                for ex in result.iter().flatten().filter(|ex| ex.truncated.is_none()) {
+                    wanted.push((ex.url.clone(), digest::sha1_base32(ex.payload_bytes())));
+                }
+            }
+        }
+        let originals: HashMap<(String, String), Capture> = self
+            .archive
+            .store()
+            .originals(&wanted)
+            .await?
+            .into_iter()
+            .filter_map(|c| {
+                let key = (c.url.clone()?, c.payload_digest.clone()?);
+                Some((key, c))
+            })
+            .collect();
         // Per fetch: the first response record id and the parsed responses.
         let mut parsed: Vec<(String, Vec<OwnedResponse>)> = Vec::with_capacity(batch.len());
         for f in &batch {
@@ -474,11 +505,7 @@ impl Observer {
                     ex.started_at = date;
                     let payload_digest = digest::sha1_base32(ex.payload_bytes());
                     let original = if ex.truncated.is_none() {
-                        self.archive
-                            .store()
-                            .original_for(&ex.url, &payload_digest)
-                            .await?
-                            .filter(|o: &Capture| o.url.as_deref() == Some(ex.url.as_str()))
+                        originals.get(&(ex.url.clone(), payload_digest.clone()))
                     } else {
                         None
                     };
@@ -502,7 +529,7 @@ impl Observer {
                     records.extend(exchange_records_with_id(
                         &ex,
                         &payload_digest,
-                        original.as_ref(),
+                        original,
                         &cx,
                         &id,
                     ));

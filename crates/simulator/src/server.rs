@@ -27,6 +27,11 @@ pub trait Clock: Send + Sync {
     fn speed(&self) -> f64 {
         0.0
     }
+
+    /// The current simulated time with its fraction (for clients that keep a clock in step).
+    fn now_f64(&self) -> f64 {
+        self.now() as f64
+    }
 }
 
 /// Real time, accelerated: `start + elapsed × speed`.
@@ -63,6 +68,10 @@ impl Clock for RealClock {
 
     fn speed(&self) -> f64 {
         self.speed
+    }
+
+    fn now_f64(&self) -> f64 {
+        self.start_s as f64 + self.origin.elapsed().as_secs_f64() * self.speed
     }
 }
 
@@ -141,7 +150,12 @@ async fn handle(State(app): State<AppState>, uri: OriginalUri, headers: HeaderMa
         ),
         "/_sim/now" => SimResponse::json(
             200,
-            &serde_json::json!({"t": now, "unix": app.world.unix(now), "speed": app.clock.speed()}),
+            &serde_json::json!({
+                "t": now,
+                "unix": app.world.unix(now),
+                "unix_precise": app.world.unix(0) as f64 + app.clock.now_f64(),
+                "speed": app.clock.speed(),
+            }),
         ),
         _ => app.world.respond(target, now),
     };

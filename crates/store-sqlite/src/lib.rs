@@ -416,6 +416,41 @@ impl Store for SqliteStore {
         })
     }
 
+    fn originals<'a>(
+        &'a self,
+        pairs: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<Vec<Capture>, StoreError>> {
+        Box::pin(async move {
+            let mut out: Vec<Capture> = Vec::new();
+            for chunk in pairs.chunks(200) {
+                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                    "SELECT {COLUMNS} FROM captures WHERE record_type IN ('response', 'resource') \
+                     AND (url, payload_digest) IN (VALUES "
+                ));
+                let mut sep = qb.separated(", ");
+                for (url, digest) in chunk {
+                    sep.push("(")
+                        .push_bind_unseparated(url.as_str())
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(digest.as_str())
+                        .push_unseparated(")");
+                }
+                qb.push(") ORDER BY unix_time, warc_file, warc_offset");
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(q)?;
+                for r in &rows {
+                    let c = from_row(r).map_err(q)?;
+                    if !out
+                        .iter()
+                        .any(|o| o.url == c.url && o.payload_digest == c.payload_digest)
+                    {
+                        out.push(c);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
     fn count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(async move {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM captures")
@@ -423,6 +458,16 @@ impl Store for SqliteStore {
                 .await
                 .map_err(q)?;
             Ok(n.max(0) as u64)
+        })
+    }
+
+    fn compact(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+                .map_err(q)?;
+            Ok(())
         })
     }
 

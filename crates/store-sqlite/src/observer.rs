@@ -1,8 +1,8 @@
 //! SQL of the observer's tables (migration 0003): the persistent queue and derived rows.
 
 use annals_store::{
-    Capture, ContentRow, Due, EventFilter, EventInfo, EventRow, ObservationRow, ObserverBatch,
-    QueueStats, StoreError, WatchInfo, WatchRow,
+    Capture, ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, ObservationRow,
+    ObserverBatch, QueueStats, StoreError, WatchInfo, WatchRow,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
@@ -62,58 +62,90 @@ pub(crate) async fn watch_add(
 ) -> Result<Vec<(i64, bool)>, StoreError> {
     let mut out = Vec::with_capacity(rows.len());
     let mut tx = pool.begin().await.map_err(q)?;
-    for w in rows {
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM items WHERE platform = ? AND native_id = ?")
-                .bind(&w.platform)
-                .bind(&w.native_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(q)?;
-        let id = match existing {
-            Some(id) => id,
-            None => sqlx::query_scalar(
-                "INSERT INTO items (platform, native_id, canonical_url) VALUES (?, ?, ?) RETURNING id",
-            )
-            .bind(&w.platform)
-            .bind(&w.native_id)
-            .bind(&w.canonical_url)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(q)?,
-        };
-        let watched: Option<i64> =
-            sqlx::query_scalar("SELECT item_id FROM watch WHERE item_id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(q)?;
-        if watched.is_some() {
-            sqlx::query("UPDATE watch SET seed = max(seed, ?) WHERE item_id = ?")
-                .bind(i64::from(w.seed))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(q)?;
-            out.push((id, false));
-        } else {
-            sqlx::query(
-                "INSERT INTO watch (item_id, kind, list, policy, host, seed, parent_id, added_at, \
-                 next_due, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 250)",
-            )
-            .bind(id)
-            .bind(&w.kind)
-            .bind(&w.list)
-            .bind(&w.policy)
-            .bind(&w.host)
-            .bind(i64::from(w.seed))
-            .bind(w.parent_id)
-            .bind(w.added_at)
-            .bind(due)
-            .execute(&mut *tx)
-            .await
-            .map_err(q)?;
-            out.push((id, true));
+    // A few statements per 100 rows: every statement is a round trip to SQLite's thread.
+    for chunk in rows.chunks(100) {
+        let mut ids: std::collections::HashMap<(&str, &str), i64> =
+            std::collections::HashMap::with_capacity(chunk.len());
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO items (platform, native_id, canonical_url) ");
+        qb.push_values(chunk, |mut b, w| {
+            b.push_bind(w.platform.as_str())
+                .push_bind(w.native_id.as_str())
+                .push_bind(w.canonical_url.as_str());
+        });
+        qb.push(" ON CONFLICT (platform, native_id) DO NOTHING");
+        qb.build().execute(&mut *tx).await.map_err(q)?;
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT id, platform, native_id FROM items WHERE (platform, native_id) IN (VALUES ",
+        );
+        let mut sep = qb.separated(", ");
+        for w in chunk {
+            sep.push("(")
+                .push_bind_unseparated(w.platform.as_str())
+                .push_unseparated(", ")
+                .push_bind_unseparated(w.native_id.as_str())
+                .push_unseparated(")");
+        }
+        qb.push(")");
+        let found = qb.build().fetch_all(&mut *tx).await.map_err(q)?;
+        let mut found_ids: Vec<(i64, String, String)> = Vec::with_capacity(found.len());
+        for r in &found {
+            found_ids.push((
+                r.try_get(0).map_err(q)?,
+                r.try_get(1).map_err(q)?,
+                r.try_get(2).map_err(q)?,
+            ));
+        }
+        for (id, p, n) in &found_ids {
+            if let Some(w) = chunk.iter().find(|w| &w.platform == p && &w.native_id == n) {
+                ids.insert((w.platform.as_str(), w.native_id.as_str()), *id);
+            }
+        }
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO watch (item_id, kind, list, policy, host, seed, parent_id, added_at, \
+             next_due, priority) ",
+        );
+        let mut missing = None;
+        qb.push_values(chunk, |mut b, w| {
+            let id = ids
+                .get(&(w.platform.as_str(), w.native_id.as_str()))
+                .copied();
+            if id.is_none() {
+                missing = Some(w.canonical_url.clone());
+            }
+            b.push_bind(id.unwrap_or(-1))
+                .push_bind(w.kind.as_str())
+                .push_bind(w.list.as_str())
+                .push_bind(w.policy.as_str())
+                .push_bind(w.host.as_str())
+                .push_bind(i64::from(w.seed))
+                .push_bind(w.parent_id)
+                .push_bind(w.added_at)
+                .push_bind(due)
+                .push_bind(250i64);
+        });
+        if let Some(url) = missing {
+            return Err(StoreError::Corrupt(format!("item {url} was not stored")));
+        }
+        qb.push(" ON CONFLICT (item_id) DO NOTHING RETURNING item_id");
+        let inserted = qb.build().fetch_all(&mut *tx).await.map_err(q)?;
+        let mut new_ids = std::collections::HashSet::with_capacity(inserted.len());
+        for r in &inserted {
+            new_ids.insert(r.try_get::<i64, _>(0).map_err(q)?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for w in chunk {
+            let id = ids[&(w.platform.as_str(), w.native_id.as_str())];
+            // A row repeated within the batch: only its first occurrence is new.
+            let added = new_ids.contains(&id) && seen.insert(id);
+            if !new_ids.contains(&id) && w.seed {
+                sqlx::query("UPDATE watch SET seed = 1 WHERE item_id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+            }
+            out.push((id, added));
         }
     }
     tx.commit().await.map_err(q)?;
@@ -269,57 +301,97 @@ pub(crate) async fn commit_observed(
         });
         qb.build().execute(&mut *tx).await.map_err(q)?;
     }
-    for c in &batch.contents {
-        sqlx::query(
+    for chunk in batch.contents.chunks(100) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO contents (item_id, content_hash, first_seen, title, body, author, \
-             published_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(c.item_id)
-        .bind(&c.content_hash)
-        .bind(c.first_seen)
-        .bind(&c.title)
-        .bind(&c.body)
-        .bind(&c.author)
-        .bind(&c.published_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
+             published_at) ",
+        );
+        qb.push_values(chunk, |mut b, c| {
+            b.push_bind(c.item_id)
+                .push_bind(c.content_hash.as_str())
+                .push_bind(c.first_seen)
+                .push_bind(c.title.as_deref())
+                .push_bind(c.body.as_deref())
+                .push_bind(c.author.as_deref())
+                .push_bind(c.published_at.as_deref());
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        qb.build().execute(&mut *tx).await.map_err(q)?;
     }
-    for e in &batch.events {
-        sqlx::query(
-            "INSERT INTO events (item_id, kind, at, state, last_seen_live, first_seen_gone, detail) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.item_id)
-        .bind(&e.kind)
-        .bind(e.at)
-        .bind(&e.state)
-        .bind(e.last_seen_live)
-        .bind(e.first_seen_gone)
-        .bind(&e.detail)
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
+    for chunk in batch.events.chunks(100) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO events (item_id, kind, at, state, last_seen_live, first_seen_gone, detail) ",
+        );
+        qb.push_values(chunk, |mut b, e| {
+            b.push_bind(e.item_id)
+                .push_bind(e.kind.as_str())
+                .push_bind(e.at)
+                .push_bind(e.state.as_deref())
+                .push_bind(e.last_seen_live)
+                .push_bind(e.first_seen_gone)
+                .push_bind(e.detail.as_str());
+        });
+        qb.build().execute(&mut *tx).await.map_err(q)?;
     }
+    // One row per item (a batch may observe an item more than once), then one UPDATE … FROM
+    // per 100 items.
+    let mut merged: Vec<ItemUpdate> = Vec::with_capacity(batch.updates.len());
+    let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for u in &batch.updates {
-        sqlx::query(
-            "UPDATE watch SET state = coalesce(?, state), last_observed = ?, \
-             last_seen_live = coalesce(?, last_seen_live), observations = observations + ?, \
-             failures = ?, next_due = ?, priority = ?, timeline = ?, claimed_until = NULL \
-             WHERE item_id = ?",
-        )
-        .bind(&u.state)
-        .bind(u.last_observed)
-        .bind(u.last_seen_live)
-        .bind(u.observations)
-        .bind(u.failures)
-        .bind(u.next_due)
-        .bind(u.priority)
-        .bind(&u.timeline)
-        .bind(u.item_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
+        match at.get(&u.item_id) {
+            Some(&k) => {
+                let m = &mut merged[k];
+                m.state = u.state.clone().or(m.state.take());
+                m.last_observed = u.last_observed;
+                m.last_seen_live = u.last_seen_live.or(m.last_seen_live);
+                m.observations += u.observations;
+                m.failures = u.failures;
+                m.next_due = u.next_due;
+                m.priority = u.priority;
+                m.timeline = u.timeline.clone();
+            }
+            None => {
+                at.insert(u.item_id, merged.len());
+                merged.push(u.clone());
+            }
+        }
+    }
+    for chunk in merged.chunks(100) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "WITH u (item_id, state, last_observed, last_seen_live, n, failures, next_due, \
+             priority, timeline) AS (VALUES ",
+        );
+        let mut sep = qb.separated(", ");
+        for u in chunk {
+            sep.push("(")
+                .push_bind_unseparated(u.item_id)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.state.as_deref())
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.last_observed)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.last_seen_live)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.observations)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.failures)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.next_due)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.priority)
+                .push_unseparated(", ")
+                .push_bind_unseparated(u.timeline.as_str())
+                .push_unseparated(")");
+        }
+        qb.push(
+            ") UPDATE watch SET state = coalesce(u.state, watch.state), \
+             last_observed = u.last_observed, \
+             last_seen_live = coalesce(u.last_seen_live, watch.last_seen_live), \
+             observations = watch.observations + u.n, failures = u.failures, \
+             next_due = u.next_due, priority = u.priority, timeline = u.timeline, \
+             claimed_until = NULL FROM u WHERE watch.item_id = u.item_id",
+        );
+        qb.build().execute(&mut *tx).await.map_err(q)?;
     }
     if let Some(to) = batch.derived_to {
         sqlx::query(
@@ -407,18 +479,27 @@ pub(crate) async fn watch_find(
     pool: &SqlitePool,
     key: &str,
 ) -> Result<Option<WatchInfo>, StoreError> {
-    let by_id: Option<i64> = key.parse().ok();
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {INFO_COLUMNS} FROM watch w JOIN items i ON i.id = w.item_id \
-         WHERE w.item_id = ? OR i.canonical_url = ? OR i.native_id = ? ORDER BY w.item_id LIMIT 1"
-    )))
-    .bind(by_id)
-    .bind(key)
-    .bind(key)
-    .fetch_optional(pool)
-    .await
-    .map_err(q)?;
-    row.as_ref().map(info_row).transpose().map_err(q)
+    // One indexed lookup at a time: an OR across columns would scan the table.
+    let mut lookups: Vec<(&str, Option<i64>)> = Vec::new();
+    if let Ok(id) = key.parse::<i64>() {
+        lookups.push(("w.item_id = ?", Some(id)));
+    }
+    lookups.push(("i.canonical_url = ?", None));
+    lookups.push(("i.native_id = ?", None));
+    for (clause, id) in lookups {
+        let query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {INFO_COLUMNS} FROM watch w JOIN items i ON i.id = w.item_id \
+             WHERE {clause} ORDER BY w.item_id LIMIT 1"
+        )));
+        let query = match id {
+            Some(id) => query.bind(id),
+            None => query.bind(key),
+        };
+        if let Some(row) = query.fetch_optional(pool).await.map_err(q)? {
+            return info_row(&row).map(Some).map_err(q);
+        }
+    }
+    Ok(None)
 }
 
 pub(crate) async fn observations(

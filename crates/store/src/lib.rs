@@ -168,8 +168,21 @@ pub trait Store: Send + Sync {
         digest: &'a str,
     ) -> BoxFuture<'a, Result<Option<Capture>, StoreError>>;
 
+    /// For each (URL, payload digest), the earliest response or resource record of that URL
+    /// with that digest, if any: [`Store::original_for`] for many at once, URL required.
+    fn originals<'a>(
+        &'a self,
+        pairs: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<Vec<Capture>, StoreError>>;
+
     /// Number of captures indexed.
     fn count(&self) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// Folds any write-ahead log into the main database file (SQLite), so file sizes say what
+    /// the index really holds. A no-op where there is nothing to fold.
+    fn compact(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
 
     // ---- The observer: watched items, the persistent queue, observations and events. ----
 

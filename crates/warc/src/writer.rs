@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use flate2::{Compression, write::GzEncoder};
+use flate2::Compression;
 
 use crate::digest::{sha1_base32, sha256_hex};
 use crate::{Record, WarcDate, http};
@@ -94,13 +94,57 @@ pub fn payload_digest(block: &[u8], is_http: bool) -> String {
 
 /// Compresses one record into its own gzip member (WARC 1.1 Annex D).
 pub fn gzip_member(record: &[u8], level: u32) -> Vec<u8> {
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(record.len() / 2 + 64),
-        Compression::new(level.min(9)),
-    );
-    // Writing to a Vec cannot fail.
-    let _ = enc.write_all(record);
-    enc.finish().unwrap_or_default()
+    use flate2::{Compress, Crc, FlushCompress, Status};
+    use std::cell::RefCell;
+
+    // One deflate state per thread, reset between members: allocating a fresh one (a few
+    // hundred KB) per record costs time and fragments the heap of a long-running observer.
+    thread_local! {
+        static DEFLATE: RefCell<Option<(u32, Compress)>> = const { RefCell::new(None) };
+    }
+    let level = level.min(9);
+    let mut out = Vec::with_capacity(record.len() / 2 + 64);
+    // The header GzEncoder writes: no name, mtime 0, XFL by level, OS unknown (255).
+    let xfl = match level {
+        9 => 2,
+        0 | 1 => 4,
+        _ => 0,
+    };
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255]);
+    DEFLATE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let compress = match slot.as_mut() {
+            Some((l, c)) if *l == level => {
+                c.reset();
+                c
+            }
+            _ => {
+                *slot = Some((level, Compress::new(Compression::new(level), false)));
+                &mut slot.as_mut().expect("just set").1
+            }
+        };
+        let mut input = record;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.len().max(256));
+            }
+            let before_in = compress.total_in();
+            // Compressing into a Vec with spare room cannot fail.
+            let status = compress
+                .compress_vec(input, &mut out, FlushCompress::Finish)
+                .unwrap_or(Status::StreamEnd);
+            let used = (compress.total_in() - before_in) as usize;
+            input = &input[used.min(input.len())..];
+            if status == Status::StreamEnd {
+                break;
+            }
+        }
+    });
+    let mut crc = Crc::new();
+    crc.update(record);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+    out
 }
 
 /// The `application/warc-fields` block of a `warcinfo` record.
@@ -191,5 +235,36 @@ mod tests {
             .build(b"");
         let back: Vec<_> = WarcReader::new(&rec[..]).collect::<Result<_, _>>().unwrap();
         assert_eq!(back[0].record.header.get_all("WARC-Type").count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod gzip_member_tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn members_decode_and_the_state_is_reused() {
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let inputs: [&[u8]; 4] = [b"", b"WARC/1.1\r\n\r\n", &big, b"again, after a big one"];
+        for level in [1, 6, 9, 6, 0] {
+            for input in inputs {
+                let member = gzip_member(input, level);
+                assert_eq!(&member[..4], &[0x1f, 0x8b, 8, 0]);
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&member[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
+                assert!(
+                    out == input,
+                    "level {level}: {} bytes round trip",
+                    input.len()
+                );
+                // One member, nothing after it.
+                let mut d = flate2::read::GzDecoder::new(&member[..]);
+                std::io::copy(&mut d, &mut std::io::sink()).unwrap();
+                assert!(d.into_inner().is_empty(), "trailing bytes after the member");
+            }
+        }
     }
 }

@@ -21,13 +21,19 @@ pub struct ShellFigures {
     pub obs_per_s: f64,
     /// Observations per second, second pass (every payload unchanged: revisits).
     pub obs_per_s_unchanged: f64,
-    /// Bytes added to the data directory (WARC files, index.db and its WAL) per unchanged
-    /// re-observation.
+    /// Bytes added to the data directory (WARC files and index.db, the WAL folded in) per
+    /// unchanged re-observation.
     pub bytes_per_unchanged_observation: f64,
+    /// Of which WARC bytes.
+    pub warc_bytes_per_unchanged_observation: f64,
+    /// Of which index bytes.
+    pub index_bytes_per_unchanged_observation: f64,
     /// Items in the queue for the memory measurement.
     pub rss_items: usize,
     /// Peak RSS of `annals run` with that queue, MB.
     pub rss_mb: f64,
+    /// Observations that run made.
+    pub rss_observations: u64,
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -42,6 +48,17 @@ fn dir_size(path: &Path) -> u64 {
         }
     }
     total
+}
+
+/// (WARC bytes, index bytes) of a data directory.
+fn sizes(data: &Path) -> (u64, u64) {
+    let warcs = dir_size(&data.join(annals_archive::WARC_DIR));
+    let index = ["index.db", "index.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(data.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    (warcs, index)
 }
 
 fn sim_config(items: usize) -> SimConfig {
@@ -119,7 +136,8 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     };
     say("pass 1: every item observed once (full responses)");
     let first = obs.run(opts.clone(), None, std::future::pending()).await?;
-    let before = dir_size(&data);
+    obs.archive().store().compact().await?;
+    let (warc_before, index_before) = sizes(&data);
     // An hour later on the observer's clock, the same answers: every payload unchanged.
     let archive = obs.into_archive();
     let mut obs = Observer::new(
@@ -129,9 +147,13 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     );
     say("pass 2: every item observed again, unchanged (revisits)");
     let second = obs.run(opts, None, std::future::pending()).await?;
+    obs.archive().store().compact().await?;
+    let (warc_after, index_after) = sizes(&data);
     drop(obs);
-    let after = dir_size(&data);
-    let bytes = (after.saturating_sub(before)) as f64 / second.status.observations.max(1) as f64;
+    let n2 = second.status.observations.max(1) as f64;
+    let warc_bytes = warc_after.saturating_sub(warc_before) as f64 / n2;
+    let index_bytes = index_after.saturating_sub(index_before) as f64 / n2;
+    let bytes = warc_bytes + index_bytes;
 
     // Memory: a million queued items, `annals run` as a child process.
     say(&format!("memory: queueing {rss_items} items"));
@@ -165,8 +187,15 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
         archive.store().watch_add(&rows, now).await?;
     }
     drop(archive);
-    say("memory: `annals run` for 15 s against the simulator");
-    let status = tokio::process::Command::new(std::env::current_exe()?)
+    // One host serves every queued page: lift the per-host limit so the run works the queue.
+    let toml_path = rss_data.join("annals.toml");
+    let mut toml_text = std::fs::read_to_string(&toml_path)?;
+    toml_text.push_str("\n[observer]\nhost_budget = \"60000/min\"\n");
+    std::fs::write(&toml_path, toml_text)?;
+    say("memory: `annals run` for 20 s against the simulator");
+    // The child reports its own peak (VmHWM): getrusage's figure for children would count
+    // the pages a forked child shares with this process before it execs.
+    let out = tokio::process::Command::new(std::env::current_exe()?)
         .arg("--data")
         .arg(&rss_data)
         .args([
@@ -175,34 +204,35 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
             "--simulator",
             &origin,
             "--for",
-            "15s",
+            "20s",
             "--budget",
             "60000/min",
+            "--json",
         ])
-        .status()
+        .output()
         .await
         .context("cannot run annals run")?;
     anyhow::ensure!(
-        status.success(),
-        "annals run failed in the memory benchmark"
+        out.status.success(),
+        "annals run failed in the memory benchmark: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let rss_mb = children_max_rss_mb();
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("annals run --json printed no report")?;
+    let rss_mb = report["peak_rss_mb"]
+        .as_f64()
+        .context("annals run reported no peak RSS")?;
+    let rss_observations = report["observations"].as_u64().unwrap_or(0);
     handle.shutdown().await?;
     Ok(ShellFigures {
         throughput_items: first.status.observations as usize,
         obs_per_s: first.obs_per_s,
         obs_per_s_unchanged: second.obs_per_s,
         bytes_per_unchanged_observation: bytes,
+        warc_bytes_per_unchanged_observation: warc_bytes,
+        index_bytes_per_unchanged_observation: index_bytes,
         rss_items,
         rss_mb,
+        rss_observations,
     })
-}
-
-fn children_max_rss_mb() -> f64 {
-    // SAFETY: getrusage writes into the struct we own.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-    }
-    usage.ru_maxrss as f64 / 1024.0
 }
