@@ -43,6 +43,30 @@ fn rows(bytes: &[u8]) -> Vec<Row> {
         .collect()
 }
 
+/// The records of the items `urls` in `archive`: responses and revisits whose `Annals-Item` is
+/// one of them, the requests concurrent to those, and the revisits' originals.
+fn expected_records<'a>(archive: &'a [Row], urls: &HashSet<String>) -> HashSet<&'a str> {
+    let chosen: HashSet<&str> = archive
+        .iter()
+        .filter(|(_, t, item, _, _)| {
+            (t == "response" || t == "revisit") && item.as_ref().is_some_and(|i| urls.contains(i))
+        })
+        .map(|(id, ..)| id.as_str())
+        .collect();
+    let mut expected: HashSet<&str> = chosen.clone();
+    for (id, t, _, to, refers) in archive {
+        if t == "request" && to.as_deref().is_some_and(|to| chosen.contains(to)) {
+            expected.insert(id);
+        }
+        if chosen.contains(id.as_str())
+            && let Some(original) = refers
+        {
+            expected.insert(original);
+        }
+    }
+    expected
+}
+
 fn jsonl(bytes: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(bytes)
         .lines()
@@ -87,11 +111,38 @@ fn export_of_a_watchlist_holds_its_items_records() {
         .expect("simulator address");
     let url = line.trim().to_string();
 
-    // One item of another list, on the same platform: its records must stay out.
+    // An item of another list, with one observation archived (a response tagged with it and
+    // its request, imported; `annals run` derives the observation at start-up), and a plain
+    // capture of nobody's: both must stay out.
     let other = format!("{url}/page/424242");
     run(annals(&data)
         .args(["watch", "add", "--list", "other"])
         .arg(&other));
+    let date = annals_warc::WarcDate::from_unix(1_750_000_100, 0);
+    let response_id = "urn:uuid:0ddba11e-0000-4000-8000-000000000001";
+    let mut input = annals_warc::RecordBuilder::new("response", response_id, &date)
+        .target_uri(&other)
+        .content_type("application/http; msgtype=response")
+        .field("Annals-Item", &other)
+        .build(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+              <html><head><title>Not on this list</title></head><body><p>other</p></body></html>",
+        );
+    input.extend(
+        annals_warc::RecordBuilder::new(
+            "request",
+            "urn:uuid:0ddba11e-0000-4000-8000-000000000002",
+            &date,
+        )
+        .target_uri(&other)
+        .content_type("application/http; msgtype=request")
+        .field("WARC-Concurrent-To", &format!("<{response_id}>"))
+        .build(b"GET /page/424242 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+    );
+    let other_warc = dir.path().join("other.warc");
+    std::fs::write(&other_warc, &input).unwrap();
+    run(annals(&data).arg("import").arg(&other_warc));
+    run(annals(&data).args(["capture", &format!("{url}/page/31337")]));
     let out = run(annals(&data).args([
         "run",
         "--simulator",
@@ -132,25 +183,7 @@ fn export_of_a_watchlist_holds_its_items_records() {
     for e in std::fs::read_dir(data.join("warcs")).unwrap() {
         archive.extend(rows(&std::fs::read(e.unwrap().path()).unwrap()));
     }
-    let chosen: HashSet<&str> = archive
-        .iter()
-        .filter(|(_, t, item, _, _)| {
-            (t == "response" || t == "revisit")
-                && item.as_ref().is_some_and(|i| simulated.contains(i))
-        })
-        .map(|(id, ..)| id.as_str())
-        .collect();
-    let mut expected: HashSet<&str> = chosen.clone();
-    for (id, t, _, to, refers) in &archive {
-        if t == "request" && to.as_deref().is_some_and(|to| chosen.contains(to)) {
-            expected.insert(id);
-        }
-        if chosen.contains(id.as_str())
-            && let Some(original) = refers
-        {
-            expected.insert(original);
-        }
-    }
+    let expected = expected_records(&archive, &simulated);
     assert!(
         archive
             .iter()
@@ -215,6 +248,28 @@ fn export_of_a_watchlist_holds_its_items_records() {
     } else {
         eprintln!("SKIPPED: wacz (pip install wacz==0.6.0) is absent; not validated");
     }
+
+    // The other list: its one observation, and its page.
+    let wacz = dir.path().join("other.wacz");
+    run(annals(&data)
+        .args(["export", "wacz", "--list", "other"])
+        .arg(&wacz));
+    let names = zip_names(&wacz);
+    let warc = names.iter().find(|n| n.starts_with("archive/")).unwrap();
+    let exported = rows(&zip_entry(&wacz, warc));
+    let got: HashSet<&str> = exported[1..].iter().map(|(id, ..)| id.as_str()).collect();
+    let want = expected_records(&archive, &HashSet::from([other.clone()]));
+    assert!(want.contains("<urn:uuid:0ddba11e-0000-4000-8000-000000000001>"));
+    assert!(want.contains("<urn:uuid:0ddba11e-0000-4000-8000-000000000002>"));
+    assert_eq!(got, want);
+    let pages = jsonl(&zip_entry(&wacz, "pages/pages.jsonl"));
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert_eq!(
+        pages[1]["url"].as_str(),
+        Some(other.as_str()),
+        "its first observation"
+    );
+    assert_eq!(pages[1]["title"].as_str(), Some("Not on this list"));
 
     let err = fail(
         annals(&data)
