@@ -5,6 +5,7 @@
 //! like the rest of the index: `annals reindex` rebuilds the same tree, and checkpoints signed
 //! before it still verify after it.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -227,6 +228,69 @@ impl MemberReader {
             )));
         }
         Ok(c.length)
+    }
+}
+
+/// Index rows handed to the checker thread of `annals verify` at a time.
+const CHECK_BATCH: usize = 512;
+
+/// What the checker thread of `annals verify` found.
+#[derive(Default)]
+struct Checked {
+    records: usize,
+    bytes: u64,
+    findings: Vec<Finding>,
+    /// With `full`: each file's indexed records, (offset, length, record id), in file order.
+    offsets: HashMap<String, Vec<(u64, u64, String)>>,
+    damaged_files: HashSet<String>,
+}
+
+impl Checked {
+    /// Checks record `i` (index row `c`) against its digest and its leaf `leaf`.
+    fn check(
+        &mut self,
+        reader: &mut MemberReader,
+        warc_dir: &Path,
+        c: &Capture,
+        i: usize,
+        leaf: Option<&annals_store::LeafRow>,
+        full: bool,
+    ) {
+        match reader.check(warc_dir, c) {
+            Ok(len) => self.bytes += len,
+            Err(e) => {
+                self.damaged_files.insert(c.warc_file.clone());
+                self.findings.push(Finding {
+                    kind: "record".into(),
+                    message: format!("{} ({})", e, c.record_id),
+                })
+            }
+        }
+        match (leaf_for(c), leaf) {
+            (Ok(h), Some((file, off, stored))) => {
+                if (file, *off) != (&c.warc_file, c.offset) || hex_encode(&h) != *stored {
+                    self.findings.push(Finding {
+                        kind: "log".into(),
+                        message: format!(
+                            "leaf {i} does not match the record at {} byte {} ({})",
+                            c.warc_file, c.offset, c.record_id
+                        ),
+                    });
+                }
+            }
+            (Err(e), _) => self.findings.push(Finding {
+                kind: "record".into(),
+                message: e.to_string(),
+            }),
+            (Ok(_), None) => {}
+        }
+        if full {
+            self.offsets.entry(c.warc_file.clone()).or_default().push((
+                c.offset,
+                c.length,
+                c.record_id.clone(),
+            ));
+        }
     }
 }
 
@@ -846,63 +910,64 @@ impl Archive {
             .map(|m| m.len())
             .sum();
         let mut findings: Vec<Finding> = Vec::new();
-        // With `full`: each file's indexed records, (offset, length, record id), in file order.
-        let mut offsets: std::collections::HashMap<String, Vec<(u64, u64, String)>> =
-            Default::default();
-        let (mut i, mut done, mut bytes) = (0usize, 0u64, 0u64);
-        let mut damaged_files: std::collections::HashSet<String> = Default::default();
         let warc_dir = self.root().join(crate::WARC_DIR);
-        let mut reader = MemberReader::default();
-        {
-            // Streamed in archive order: memory does not grow with the number of records, and
-            // each file is read front to back through one handle.
+        // Streamed in archive order: memory does not grow with the number of records, and each
+        // file is read front to back through one handle. The index rows arrive on this thread
+        // and are handed in batches to a checker thread, which reads and hashes the records and
+        // compares them with the log's leaves, so the two overlap.
+        let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<Capture>>(8);
+        let checker = std::thread::spawn(move || {
+            let mut out = Checked::default();
+            let mut reader = MemberReader::default();
+            let mut i = 0usize;
+            for batch in inbox {
+                for c in batch {
+                    out.check(&mut reader, &warc_dir, &c, i, leaves.get(i), full);
+                    i += 1;
+                }
+            }
+            out.records = i;
+            (out, leaves)
+        });
+        let mut done = 0u64;
+        let mut batch: Vec<Capture> = Vec::with_capacity(CHECK_BATCH);
+        let mut sent = 0usize;
+        let streamed = {
             let mut each = |c: Capture| {
-                match reader.check(&warc_dir, &c) {
-                    Ok(len) => bytes += len,
-                    Err(e) => {
-                        damaged_files.insert(c.warc_file.clone());
-                        findings.push(Finding {
-                            kind: "record".into(),
-                            message: format!("{} ({})", e, c.record_id),
-                        })
-                    }
-                }
-                match (leaf_for(&c), leaves.get(i)) {
-                    (Ok(h), Some((file, off, stored))) => {
-                        if (file, *off) != (&c.warc_file, c.offset) || hex_encode(&h) != *stored {
-                            findings.push(Finding {
-                                kind: "log".into(),
-                                message: format!(
-                                    "leaf {i} does not match the record at {} byte {} ({})",
-                                    c.warc_file, c.offset, c.record_id
-                                ),
-                            });
-                        }
-                    }
-                    (Err(e), _) => findings.push(Finding {
-                        kind: "record".into(),
-                        message: e.to_string(),
-                    }),
-                    (Ok(_), None) => {}
-                }
-                if full {
-                    offsets.entry(c.warc_file.clone()).or_default().push((
-                        c.offset,
-                        c.length,
-                        c.record_id.clone(),
-                    ));
-                }
-                i += 1;
                 done += c.length;
-                if i % 1000 == 0 {
+                batch.push(c);
+                if batch.len() == CHECK_BATCH {
+                    let full_batch = std::mem::replace(&mut batch, Vec::with_capacity(CHECK_BATCH));
+                    sent += full_batch.len();
+                    // A closed channel means the checker died: its join below says why.
+                    let _ = batches.send(full_batch);
                     progress(done, total);
                 }
                 Ok(())
             };
             self.store
                 .for_each_capture(&CaptureFilter::default(), CaptureOrder::Archive, &mut each)
-                .await?;
+                .await
+        };
+        if !batch.is_empty() {
+            sent += batch.len();
+            let _ = batches.send(batch);
         }
+        drop(batches);
+        let (checked, leaves) = checker
+            .join()
+            .map_err(|_| ArchiveError::Invalid("the record checker panicked".into()))?;
+        streamed?;
+        debug_assert_eq!(sent, checked.records);
+        let Checked {
+            records: i,
+            bytes,
+            findings: mut found,
+            mut offsets,
+            damaged_files,
+        } = checked;
+        findings.append(&mut found);
+        let warc_dir = self.root().join(crate::WARC_DIR);
         report.records = i as u64;
         report.bytes = bytes;
         if leaves.len() != i {
