@@ -842,12 +842,26 @@ impl Archive {
             ]),
         );
         let started = std::time::Instant::now();
-        let (a, b, count) = tokio::join!(
-            self.captures(&a, CaptureOrder::Archive, None),
-            self.captures(&b, CaptureOrder::Archive, None),
+        // Streamed (rather than fetched whole) so the rows are not all held twice.
+        let (mut rows_a, mut rows_b) = (Vec::new(), Vec::new());
+        let mut push_a = |c: Capture| {
+            rows_a.push(c);
+            Ok(())
+        };
+        let mut push_b = |c: Capture| {
+            rows_b.push(c);
+            Ok(())
+        };
+        let (ra, rb, count) = tokio::join!(
+            self.store
+                .for_each_capture(&a, CaptureOrder::Archive, &mut push_a),
+            self.store
+                .for_each_capture(&b, CaptureOrder::Archive, &mut push_b),
             self.store.count(),
         );
-        let (a, b) = (a?, b?);
+        ra?;
+        rb?;
+        let (a, b) = (rows_a, rows_b);
         tracing::debug!(
             "export wacz: two queries in {:.3}s",
             started.elapsed().as_secs_f64()
