@@ -40,10 +40,10 @@ fn id() -> String {
 }
 
 fn build_prepared(records: Vec<Vec<u8>>, level: u32) -> Vec<Prepared> {
+    // Parse the plain records (no inflate); `prepare` compresses each into its own member.
     let mut reads = Vec::new();
     for r in &records {
-        let member = writer::gzip_member(r, level);
-        if let Some(Ok(read)) = WarcReader::new(&member[..]).keep_source_bytes(true).next() {
+        if let Some(Ok(read)) = WarcReader::new(&r[..]).next() {
             reads.push(read);
         }
     }

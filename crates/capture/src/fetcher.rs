@@ -104,11 +104,42 @@ impl Fetcher {
     /// redirect chain fails after at least one exchange, the error carries the completed
     /// exchanges (see [`CaptureError::partial`]).
     pub async fn fetch(&self, url: &str) -> Result<Fetch, CaptureError> {
+        self.fetch_with(url, &[]).await
+    }
+
+    /// [`fetch`](Fetcher::fetch) with headers for this request only (a platform endpoint's
+    /// `Referer`, say): each replaces the fetcher's header of the same name. Invalid names or
+    /// values, and the headers the fetcher owns (`Host`, framing), are refused.
+    pub async fn fetch_with(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<Fetch, CaptureError> {
+        let mut extra = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                CaptureError::InvalidOptions {
+                    reason: format!("{name:?} is not a valid header name"),
+                }
+            })?;
+            if FORBIDDEN_HEADERS.contains(&name) {
+                return Err(CaptureError::InvalidOptions {
+                    reason: format!("header {name} is set by the fetcher and cannot be overridden"),
+                });
+            }
+            let value =
+                HeaderValue::from_str(value.trim()).map_err(|_| CaptureError::InvalidOptions {
+                    reason: format!(
+                        "the value given for header {name} is not a valid header value"
+                    ),
+                })?;
+            extra.push((name, value));
+        }
         let mut current = parse_target(url)?;
         let start = current.to_string();
         let mut fetch = Fetch::default();
         loop {
-            let (exchange, next) = match self.exchange(&current).await {
+            let (exchange, next) = match self.exchange(&current, &extra).await {
                 Ok(done) => done,
                 Err(err) if fetch.hops.is_empty() => return Err(err),
                 Err(err) => {
@@ -161,7 +192,11 @@ impl Fetcher {
     }
 
     /// One request and its response.
-    async fn exchange(&self, url: &Url) -> Result<(Exchange, Next), CaptureError> {
+    async fn exchange(
+        &self,
+        url: &Url,
+        extra: &[(HeaderName, HeaderValue)],
+    ) -> Result<(Exchange, Next), CaptureError> {
         let mut headers = HeaderMap::with_capacity(self.headers.len() + 1);
         let host = message::host_header(url)
             .and_then(|host| HeaderValue::from_str(&host).ok())
@@ -173,6 +208,9 @@ impl Fetcher {
         headers.insert(HOST, host);
         for (name, value) in &self.headers {
             headers.append(name, value.clone());
+        }
+        for (name, value) in extra {
+            headers.insert(name.clone(), value.clone());
         }
         let request_bytes = message::request_bytes(url, &headers, self.options.redact_secrets);
         let mut request = reqwest::Request::new(Method::GET, url.clone());

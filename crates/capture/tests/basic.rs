@@ -295,3 +295,61 @@ async fn secrets_are_redacted_in_the_stored_request_but_sent() {
         Some("SESSDATA=secret123")
     );
 }
+
+#[tokio::test]
+async fn per_request_headers_are_sent_recorded_and_checked() {
+    let app = Router::new().route(
+        "/echo",
+        get(|headers: HeaderMap| async move {
+            let referer = headers
+                .get("referer")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_string();
+            let accept = headers
+                .get("accept")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_string();
+            format!("{referer}|{accept}")
+        }),
+    );
+    let addr = serve(app).await;
+    let f = fetcher(|_| {});
+    let headers = vec![
+        (
+            "Referer".to_string(),
+            "https://www.bilibili.com/".to_string(),
+        ),
+        ("Accept".to_string(), "application/json".to_string()),
+    ];
+    let fetch = f
+        .fetch_with(&format!("http://{addr}/echo"), &headers)
+        .await
+        .unwrap();
+    let hop = &fetch.hops[0];
+    assert_eq!(
+        hop.payload_bytes(),
+        b"https://www.bilibili.com/|application/json"
+    );
+    let request = String::from_utf8_lossy(&hop.request);
+    assert!(
+        request.contains("Referer: https://www.bilibili.com/\r\n"),
+        "{request}"
+    );
+    assert_eq!(
+        request.matches("Accept: ").count(),
+        1,
+        "replaced, not added: {request}"
+    );
+    // The fetcher's own headers are back for the next request.
+    let plain = f.fetch(&format!("http://{addr}/echo")).await.unwrap();
+    assert!(plain.hops[0].payload_bytes().starts_with(b"none|text/html"));
+    let refused = f
+        .fetch_with(
+            &format!("http://{addr}/echo"),
+            &[("Host".to_string(), "elsewhere".to_string())],
+        )
+        .await;
+    assert!(refused.is_err());
+}

@@ -217,7 +217,7 @@ async fn fetch_item(
         Ok(item) => {
             for r in annals_platforms::requests(&item) {
                 let url = rewrite(&r.url);
-                let result = match fetcher.fetch(&url).await {
+                let result = match fetcher.fetch_with(&url, &r.headers).await {
                     Ok(f) => Ok(f.hops),
                     Err(e) => {
                         let msg = e.to_string();
