@@ -645,12 +645,14 @@ impl Archive {
         if !all_files {
             report.records += 1; // the new warcinfo record
         }
-        // Where a record lies in this package.
-        let place = |c: &Capture| -> (String, u64) {
-            match placed.get(&(c.warc_file.clone(), c.offset)) {
-                Some(&offset) if !all_files => (subset_name.clone(), offset),
-                _ => (format!("archive/{}", c.warc_file), c.offset),
+        // Where a record lies in this package when it moved (subsets: into the new WARC).
+        let moved_to = |c: &Capture| -> Option<(&str, u64)> {
+            if all_files {
+                return None;
             }
+            placed
+                .get(&(c.warc_file.clone(), c.offset))
+                .map(|&offset| (subset_name.as_str(), offset))
         };
 
         // The proofs' tree, and each selected record's leaf in it (`None`: no proofs).
@@ -716,34 +718,58 @@ impl Archive {
                     None => report.warnings.push(
                         "the index's ledger leaves do not match the checkpoint: run `annals verify`; no proofs included".into(),
                     ),
-                    Some((levels, leaf_of)) => {
+                    Some(ProofBasis {
+                        levels,
+                        leaf_of,
+                        entries,
+                    }) => {
                         w.start_entry("annals/proofs.jsonl", EntryCompression::Deflated, false)
                             .map_err(wacz_err)?;
                         // Lines are made on another thread, in 1 MB chunks, while this one
                         // compresses and hashes them.
                         let (send, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-                        let (place, selected) = (&place, &selected);
+                        let (moved_to, selected) = (&moved_to, &selected);
                         let maker = scope.spawn(move || -> Result<(u64, u64), ArchiveError> {
                             let (mut proofs, mut unproven) = (0u64, 0u64);
                             let mut text: Vec<u8> = Vec::with_capacity(1 << 20);
-                            for (c, leaf) in selected.iter().zip(leaf_of) {
+                            // (WARC file, its path in the package) of the last record.
+                            let mut path_of: (String, String) = Default::default();
+                            for (i, (c, leaf)) in selected.iter().zip(leaf_of).enumerate() {
                                 let Some(index) = *leaf else {
                                     unproven += 1;
                                     continue;
                                 };
                                 let proof = annals_ledger::inclusion_proof(levels, index, *size)
                                     .map_err(|e| ArchiveError::Invalid(format!("ledger: {e}")))?;
-                                let entry = crate::ledger::entry_for(c)?.encode().map_err(|e| {
-                                    ArchiveError::Invalid(format!("ledger entry: {e}"))
-                                })?;
-                                let (path, offset) = place(c);
+                                let made;
+                                let entry: &[u8] = match entries.as_ref().and_then(|e| e.get(i)) {
+                                    Some(e) => e,
+                                    None => {
+                                        made = crate::ledger::entry_for(c)?.encode().map_err(
+                                            |e| ArchiveError::Invalid(format!("ledger entry: {e}")),
+                                        )?;
+                                        &made
+                                    }
+                                };
+                                let (path, offset) = match moved_to(c) {
+                                    Some(moved) => moved,
+                                    None => {
+                                        if path_of.0 != c.warc_file {
+                                            path_of = (
+                                                c.warc_file.clone(),
+                                                format!("archive/{}", c.warc_file),
+                                            );
+                                        }
+                                        (path_of.1.as_str(), c.offset)
+                                    }
+                                };
                                 push_proof_line(
                                     &mut text,
                                     ProofLine {
                                         c,
-                                        path: &path,
+                                        path,
                                         offset,
-                                        entry: &entry,
+                                        entry,
                                         leaf_index: index,
                                         tree_size: *size,
                                         proof: &proof,
@@ -898,7 +924,7 @@ impl Archive {
         all_files: bool,
         size: u64,
         note: &str,
-    ) -> Result<Option<(Levels, Vec<Option<u64>>)>, ArchiveError> {
+    ) -> Result<Option<ProofBasis>, ArchiveError> {
         let Some(expected) = note
             .split_once("\n\n")
             .and_then(|(body, _)| annals_ledger::Checkpoint::parse(&format!("{body}\n")).ok())
@@ -908,20 +934,25 @@ impl Archive {
         };
         let n = usize::try_from(size).unwrap_or(usize::MAX);
         if all_files && selected.len() >= n {
-            let hashes: Option<Vec<Hash>> = selected[..n]
+            let entries: Option<Vec<Vec<u8>>> = selected[..n]
                 .iter()
-                .map(|c| {
-                    let entry = crate::ledger::entry_for(c).ok()?.encode().ok()?;
-                    Some(annals_ledger::leaf_hash(&entry))
-                })
+                .map(|c| crate::ledger::entry_for(c).ok()?.encode().ok())
                 .collect();
-            if let Some(hashes) = hashes {
+            if let Some(entries) = entries {
+                let hashes = entries
+                    .iter()
+                    .map(|e| annals_ledger::leaf_hash(e))
+                    .collect();
                 let levels = Levels::new(hashes);
                 if annals_ledger::tree_hash(&levels, size).ok() == Some(expected) {
                     let leaf_of = (0..selected.len())
                         .map(|i| (i < n).then_some(i as u64))
                         .collect();
-                    return Ok(Some((levels, leaf_of)));
+                    return Ok(Some(ProofBasis {
+                        levels,
+                        leaf_of,
+                        entries: Some(entries),
+                    }));
                 }
             }
         }
@@ -945,7 +976,11 @@ impl Archive {
             .iter()
             .map(|c| at.get(&(c.warc_file.as_str(), c.offset)).copied())
             .collect();
-        Ok(Some((levels, leaf_of)))
+        Ok(Some(ProofBasis {
+            levels,
+            leaf_of,
+            entries: None,
+        }))
     }
 
     /// One page per URL with an HTML 2xx response among `selected`, at its first capture, read
@@ -1045,6 +1080,16 @@ impl Archive {
         }
         page
     }
+}
+
+/// What the proofs are made from.
+struct ProofBasis {
+    /// The tree of the checkpoint.
+    levels: Levels,
+    /// Each selected record's leaf index (`None`: not in the checkpoint's tree).
+    leaf_of: Vec<Option<u64>>,
+    /// The selected records' encoded ledger entries, when already made (whole-archive export).
+    entries: Option<Vec<Vec<u8>>>,
 }
 
 /// What one line of `annals/proofs.jsonl` says.
