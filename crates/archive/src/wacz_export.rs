@@ -1168,7 +1168,8 @@ impl Archive {
         let member = self.read_member(c).ok()?;
         let mut inflate = flate2::read::GzDecoder::new(&member[..]);
         let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
-        let mut chunk = [0u8; 8 * 1024];
+        // Small steps: titles are usually in the first kilobytes.
+        let mut chunk = [0u8; 2 * 1024];
         let mut eof = false;
         let mut more = |buf: &mut Vec<u8>, eof: &mut bool| -> Option<()> {
             if *eof {
