@@ -500,6 +500,7 @@ impl Archive {
         let index_lines: Vec<std::borrow::Cow<'_, str>>;
         let selected: Vec<Capture>;
         let mut given_pages = None;
+        let mut index_job: Option<std::thread::JoinHandle<io::Result<CompressedIndex>>> = None;
         match selection {
             Selection::All => {
                 let files = self.warc_files()?;
@@ -545,7 +546,27 @@ impl Archive {
                                 ArchiveError::Invalid(format!("the WARC copy failed: {e}"))
                             })??);
                         }
-                        r = &mut query, if queried.is_none() => queried = Some(r?),
+                        r = &mut query, if queried.is_none() => {
+                            let captures = r?;
+                            // The compressed index is made on its own thread while the copy
+                            // finishes.
+                            let mut lines: Vec<String> =
+                                captures.iter().filter_map(|c| c.cdxj.clone()).collect();
+                            if lines.len() > PLAIN_INDEX_MAX_LINES {
+                                index_job = Some(std::thread::spawn(move || {
+                                    lines.sort_unstable();
+                                    let mut gz = Vec::new();
+                                    let idx = write_cdxj_gzip(
+                                        &mut gz,
+                                        lines.iter().map(String::as_str),
+                                        CDX_BLOCK_LINES,
+                                        "index.cdx.gz",
+                                    )?;
+                                    Ok::<_, io::Error>((gz, idx, lines.len()))
+                                }));
+                            }
+                            queried = Some(captures);
+                        }
                         _ = tick.tick() => progress(done.load(std::sync::atomic::Ordering::Relaxed), total),
                     }
                 }
@@ -556,12 +577,16 @@ impl Archive {
                 if let Some(f) = early_sync.take() {
                     syncing = Some(std::thread::spawn(move || f.sync_data()));
                 }
-                // Every record is exported: the index is their CDXJ lines.
-                let mut lines: Vec<std::borrow::Cow<'_, str>> = selected
-                    .iter()
-                    .filter_map(|c| c.cdxj.as_deref().map(std::borrow::Cow::Borrowed))
-                    .collect();
-                lines.sort_unstable();
+                // Every record is exported: the index is their CDXJ lines (being compressed
+                // on `index_job` when there are many).
+                let mut lines: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+                if index_job.is_none() {
+                    lines = selected
+                        .iter()
+                        .filter_map(|c| c.cdxj.as_deref().map(std::borrow::Cow::Borrowed))
+                        .collect();
+                    lines.sort_unstable();
+                }
                 index_lines = lines;
                 phase("index lines sorted");
             }
@@ -671,7 +696,23 @@ impl Archive {
 
             // indexes/
             report.index_lines = index_lines.len() as u64;
-            if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
+            if let Some(job) = index_job.take() {
+                let (gz, idx, n) = job
+                    .join()
+                    .map_err(|_| ArchiveError::Invalid("compressing the index panicked".into()))?
+                    .map_err(io_err)?;
+                report.index_lines = n as u64;
+                report.index = "indexes/index.cdx.gz".into();
+                w.start_entry(&report.index, EntryCompression::Stored, false)
+                    .map_err(wacz_err)?;
+                w.write_all(&gz).map_err(io_err)?;
+                w.add_entry(
+                    "indexes/index.idx",
+                    EntryCompression::Deflated,
+                    idx.as_bytes(),
+                )
+                .map_err(wacz_err)?;
+            } else if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
                 report.index = "indexes/index.cdxj".into();
                 w.start_entry(&report.index, EntryCompression::Deflated, false)
                     .map_err(wacz_err)?;
@@ -1081,6 +1122,9 @@ impl Archive {
         page
     }
 }
+
+/// `index.cdx.gz`'s bytes, `index.idx`'s text, and the number of index lines.
+type CompressedIndex = (Vec<u8>, String, usize);
 
 /// What the proofs are made from.
 struct ProofBasis {

@@ -471,3 +471,69 @@ fn every_py_wacz_fixture_imports_or_says_why() {
         assert!(err.contains("not imported"), "{name}: {err}");
     }
 }
+
+/// Above 1,000 index lines the index is `index.cdx.gz` + `index.idx` (made on a thread of its
+/// own while the WARCs are copied): the blocks decompress to exactly `annals export cdxj`, each
+/// `index.idx` line names its block's first key, offset, length and digest, and py-wacz accepts
+/// the package.
+#[test]
+fn large_index_is_compressed_in_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut input = Vec::new();
+    for i in 0..1500 {
+        input.extend(common::resource_member(
+            &format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
+            &format!("https://example.com/page/{i}"),
+            1_700_000_000 + i,
+            format!("body {i}").as_bytes(),
+        ));
+    }
+    let warc = tmp.path().join("many.warc.gz");
+    fs::write(&warc, input).unwrap();
+    run(annals(&data).arg("import").arg(&warc));
+    let wacz = tmp.path().join("many.wacz");
+    run(annals(&data).args(["export", "wacz"]).arg(&wacz));
+    let cdxj = tmp.path().join("all.cdxj");
+    run(annals(&data).args(["export", "cdxj"]).arg(&cdxj));
+
+    let dir = tmp.path().join("x");
+    let names = extract(&wacz, &dir);
+    assert!(
+        names.iter().any(|n| n == "indexes/index.cdx.gz")
+            && names.iter().any(|n| n == "indexes/index.idx"),
+        "{names:?}"
+    );
+    let gz = fs::read(dir.join("indexes/index.cdx.gz")).unwrap();
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, fs::read_to_string(&cdxj).unwrap());
+    let idx = fs::read_to_string(dir.join("indexes/index.idx")).unwrap();
+    let mut blocks = 0;
+    for line in idx.lines().skip(1) {
+        let mut parts = line.splitn(3, ' ');
+        let (key, ts) = (parts.next().unwrap(), parts.next().unwrap());
+        let v: serde_json::Value = serde_json::from_str(parts.next().unwrap()).unwrap();
+        let (off, len) = (
+            v["offset"].as_u64().unwrap() as usize,
+            v["length"].as_u64().unwrap() as usize,
+        );
+        let mut first = String::new();
+        flate2::read::GzDecoder::new(&gz[off..off + len])
+            .read_to_string(&mut first)
+            .unwrap();
+        assert!(first.starts_with(&format!("{key} {ts} ")), "{line}");
+        blocks += 1;
+    }
+    assert_eq!(blocks, 2, "1,500 resources in blocks of 1,024 lines");
+    if have("wacz", "pip install wacz==0.6.0") {
+        let o = Command::new("wacz")
+            .args(["validate", "-f"])
+            .arg(&wacz)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    }
+}
