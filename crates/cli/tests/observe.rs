@@ -305,3 +305,56 @@ fn watch_add_import_ls_and_bad_input() {
     let again = jsonl(&run(annals(&data).args(["watch", "ls", "--json"])).stdout);
     assert_eq!(again, ls);
 }
+
+/// A platform answering garbage: the observation is `error`, the body is archived, nothing
+/// panics, and no disappearance is recorded.
+#[test]
+fn malformed_platform_json_is_an_error_with_the_body_archived() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let app = axum::Router::new().fallback(|| async {
+            (
+                [("content-type", "application/json")],
+                r#"{"code":0,"data":{"bvid":"BV117411r7R1","stat":{"view":"#,
+            )
+        });
+        axum::serve(listener, app).await.unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    run(annals(&data).arg("init"));
+    let toml = data.join("annals.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push_str(&format!(
+        "\n[observer]\nconfirmations = 1\n[observer.endpoints]\n\"https://api.bilibili.com\" = \"http://{addr}\"\n"
+    ));
+    std::fs::write(&toml, text).unwrap();
+    run(annals(&data).args(["watch", "add", "BV117411r7R1"]));
+    run(annals(&data).args(["run", "--for", "3s"]));
+    let item: Value =
+        serde_json::from_slice(&run(annals(&data).args(["item", "BV117411r7R1", "--json"])).stdout)
+            .unwrap();
+    let observations = item["observations"].as_array().unwrap();
+    assert!(!observations.is_empty(), "{item}");
+    assert!(
+        observations.iter().all(|o| o["state"] == "error"),
+        "malformed JSON must be an error: {item}"
+    );
+    assert!(item["events"].as_array().unwrap().is_empty(), "{item}");
+    // The body is archived as received.
+    let records = String::from_utf8(run(annals(&data).args(["records", "--json"])).stdout).unwrap();
+    assert!(
+        records.contains("/x/web-interface/view?bvid=BV117411r7R1"),
+        "{records}"
+    );
+    let body = run(annals(&data).args([
+        "get",
+        &format!("http://{addr}/x/web-interface/view?bvid=BV117411r7R1"),
+    ]))
+    .stdout;
+    assert!(body.starts_with(br#"{"code":0,"data""#));
+}
