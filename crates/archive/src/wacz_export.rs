@@ -1242,6 +1242,9 @@ impl Archive {
             if let Some(end) = find(&buf, 0) {
                 break end;
             }
+            if buf.len() > 64 * 1024 {
+                return None;
+            }
             more(&mut buf, &mut eof)?;
         };
         let header = std::str::from_utf8(&buf[..block_start]).ok()?;
@@ -1275,13 +1278,17 @@ impl Archive {
         let want = usize::try_from(payload_len)
             .unwrap_or(usize::MAX)
             .min(TITLE_SCAN_BYTES);
-        // The payload, until its title ends.
+        // The payload, until its title ends (each step scans only the new bytes and a few
+        // before them; the caller scans the whole prefix again for the title).
+        let mut scanned = 0usize;
         loop {
             let have = buf.len() - body_start;
             let body = &buf[body_start..body_start + have.min(want)];
-            if have >= want || title_end(body).is_some() {
+            let from = scanned.saturating_sub(16);
+            if have >= want || title_end(&body[from..]).is_some() {
                 break;
             }
+            scanned = body.len();
             if more(&mut buf, &mut eof).is_none() {
                 if eof {
                     break;
@@ -1514,6 +1521,15 @@ mod tests {
         assert_eq!(html_title("<title></title>"), None);
         assert_eq!(html_title("<title>never closed"), None);
         assert_eq!(html_title("no title"), None);
+    }
+
+    #[test]
+    fn title_ends() {
+        let html = b"<html><TITLE>x</Title >rest";
+        assert_eq!(title_end(html), Some(html.len() - 4));
+        assert_eq!(title_end(b"<title>x</titl"), None);
+        assert_eq!(title_end(b"<title>x</title"), None, "no closing >");
+        assert_eq!(title_end(b"no title"), None);
     }
 
     #[test]
