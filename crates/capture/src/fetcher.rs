@@ -115,26 +115,10 @@ impl Fetcher {
         url: &str,
         headers: &[(String, String)],
     ) -> Result<Fetch, CaptureError> {
-        let mut extra = Vec::with_capacity(headers.len());
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-                CaptureError::InvalidOptions {
-                    reason: format!("{name:?} is not a valid header name"),
-                }
-            })?;
-            if FORBIDDEN_HEADERS.contains(&name) {
-                return Err(CaptureError::InvalidOptions {
-                    reason: format!("header {name} is set by the fetcher and cannot be overridden"),
-                });
-            }
-            let value =
-                HeaderValue::from_str(value.trim()).map_err(|_| CaptureError::InvalidOptions {
-                    reason: format!(
-                        "the value given for header {name} is not a valid header value"
-                    ),
-                })?;
-            extra.push((name, value));
-        }
+        let extra = headers
+            .iter()
+            .map(|(name, value)| checked_header(name, value))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut current = parse_target(url)?;
         let start = current.to_string();
         let mut fetch = Fetch::default();
@@ -347,6 +331,25 @@ impl Fetcher {
 }
 
 /// Default headers, then the caller's extras (replacing defaults of the same name).
+/// A caller's header, checked: a valid name that is not one the fetcher owns, and a valid value
+/// (never echoed in the error: it may be a secret).
+fn checked_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), CaptureError> {
+    let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+        CaptureError::InvalidOptions {
+            reason: format!("{name:?} is not a valid header name"),
+        }
+    })?;
+    if FORBIDDEN_HEADERS.contains(&name) {
+        return Err(CaptureError::InvalidOptions {
+            reason: format!("header {name} is set by the fetcher and cannot be overridden"),
+        });
+    }
+    let value = HeaderValue::from_str(value.trim()).map_err(|_| CaptureError::InvalidOptions {
+        reason: format!("the value given for header {name} is not a valid header value"),
+    })?;
+    Ok((name, value))
+}
+
 fn build_headers(options: &FetchOptions) -> Result<HeaderMap, CaptureError> {
     let mut headers = HeaderMap::new();
     if !options.user_agent.is_empty() {
@@ -367,21 +370,7 @@ fn build_headers(options: &FetchOptions) -> Result<HeaderMap, CaptureError> {
     );
     let mut given: Vec<HeaderName> = Vec::new();
     for (name, value) in &options.extra_headers {
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-            CaptureError::InvalidOptions {
-                reason: format!("{name:?} is not a valid header name"),
-            }
-        })?;
-        if FORBIDDEN_HEADERS.contains(&name) {
-            return Err(CaptureError::InvalidOptions {
-                reason: format!("header {name} is set by the fetcher and cannot be overridden"),
-            });
-        }
-        // The value is not echoed: it may be a secret.
-        let value =
-            HeaderValue::from_str(value.trim()).map_err(|_| CaptureError::InvalidOptions {
-                reason: format!("the value given for header {name} is not a valid header value"),
-            })?;
+        let (name, value) = checked_header(name, value)?;
         if given.contains(&name) {
             headers.append(name, value);
         } else {

@@ -252,7 +252,8 @@ async fn simulator_clock(url: &str) -> Result<ScaledClock> {
     Ok(ScaledClock::new(unix, speed))
 }
 
-fn simulator_endpoints(cfg: &mut FileConfig, origin: &str) {
+/// Points the three platforms' API base URLs at a simulator's origin.
+pub fn simulator_endpoints(cfg: &mut FileConfig, origin: &str) {
     for platform in [
         "https://api.bilibili.com",
         "https://www.zhihu.com",

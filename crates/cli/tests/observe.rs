@@ -5,50 +5,11 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use common::{annals, fail, run};
+use common::{annals, fail, run, simulate, stop};
 use serde_json::Value;
-
-struct Sim {
-    child: Child,
-    url: String,
-}
-
-fn simulate(items: usize, seed: u64, truth: &Path) -> Sim {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
-        .args(["--quiet", "simulate", "--port", "0", "--speed", "600"])
-        .args(["--publish-window", "90m"])
-        .arg("--items")
-        .arg(items.to_string())
-        .arg("--seed")
-        .arg(seed.to_string())
-        .arg("--truth")
-        .arg(truth)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start simulator");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("simulator address");
-    Sim {
-        child,
-        url: line.trim().to_string(),
-    }
-}
-
-fn stop(mut sim: Sim) {
-    unsafe {
-        libc::kill(sim.child.id() as i32, libc::SIGINT);
-    }
-    let status = sim.child.wait().expect("simulator exit");
-    assert!(status.success(), "simulator exited with {status}");
-}
 
 fn jsonl(bytes: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(bytes)

@@ -9,11 +9,11 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{annals, fail, run};
+use common::{annals, fail, run, simulate, stop};
 use serde_json::Value;
 
 /// (record id, type, Annals-Item, WARC-Concurrent-To, WARC-Refers-To) of every record in a
@@ -96,20 +96,8 @@ fn zip_names(wacz: &Path) -> Vec<String> {
 fn export_of_a_watchlist_holds_its_items_records() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_annals"))
-        .args(["--quiet", "simulate", "--port", "0", "--speed", "600"])
-        .args(["--publish-window", "90m", "--items", "40", "--seed", "5"])
-        .arg("--truth")
-        .arg(dir.path().join("truth.jsonl"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start simulator");
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("simulator address");
-    let url = line.trim().to_string();
+    let sim = simulate(40, 5, &dir.path().join("truth.jsonl"));
+    let url = sim.url.clone();
 
     // An item of another list, with one observation archived (a response tagged with it and
     // its request, imported; `annals run` derives the observation at start-up), and a plain
@@ -153,10 +141,7 @@ fn export_of_a_watchlist_holds_its_items_records() {
         "900/min",
         "--json",
     ]));
-    unsafe {
-        libc::kill(sim.id() as i32, libc::SIGINT);
-    }
-    sim.wait().expect("simulator exit");
+    stop(sim);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["observations"].as_u64().unwrap() > 20, "{report}");
 

@@ -93,13 +93,7 @@ fn sim_config(items: usize) -> SimConfig {
 }
 
 fn endpoints(cfg: &mut FileConfig, origin: &str) {
-    for p in [
-        "https://api.bilibili.com",
-        "https://www.zhihu.com",
-        "https://m.weibo.cn",
-    ] {
-        cfg.observer.endpoints.insert(p.into(), origin.into());
-    }
+    crate::observe::simulator_endpoints(cfg, origin);
     cfg.observer.budget = "100000000/min".into();
     cfg.observer.host_budget = "100000000/min".into();
     cfg.observer.workers = 64;

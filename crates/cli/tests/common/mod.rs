@@ -86,3 +86,46 @@ pub fn member_len(file_bytes: &[u8], offset: usize) -> usize {
         .span
         .length as usize
 }
+
+/// An `annals simulate` child at 600×, items published over 90 simulated minutes.
+pub struct Sim {
+    /// The process.
+    pub child: std::process::Child,
+    /// Its origin, `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+/// Starts `annals simulate` and reads the address it prints.
+pub fn simulate(items: usize, seed: u64, truth: &Path) -> Sim {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_annals"))
+        .args(["--quiet", "simulate", "--port", "0", "--speed", "600"])
+        .args(["--publish-window", "90m"])
+        .arg("--items")
+        .arg(items.to_string())
+        .arg("--seed")
+        .arg(seed.to_string())
+        .arg("--truth")
+        .arg(truth)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start simulator");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("simulator address");
+    Sim {
+        child,
+        url: line.trim().to_string(),
+    }
+}
+
+/// Stops it with SIGINT, so that it writes its ground truth, and checks it exited well.
+pub fn stop(mut sim: Sim) {
+    unsafe {
+        libc::kill(sim.child.id() as i32, libc::SIGINT);
+    }
+    let status = sim.child.wait().expect("simulator exit");
+    assert!(status.success(), "simulator exited with {status}");
+}
