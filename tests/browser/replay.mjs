@@ -64,7 +64,11 @@ const server = createServer((req, res) => {
     file = wacz;
   } else {
     // ReplayWeb.page's own files, at the root and under replay/ (its service worker's scope).
-    const rel = normalize(path.replace(/^\/replay\//, "/")).replace(/^\/+/, "");
+    // `/replay/` itself is the page the embed's frame opens: the service worker answers it once
+    // it is in control, but on a cold start the request can reach us first, and then the app's
+    // own index.html (which loads ui.js from the same directory) takes over.
+    const rel0 = normalize(path.replace(/^\/replay\//, "/")).replace(/^\/+/, "");
+    const rel = rel0 === "" || rel0 === "." ? "index.html" : rel0;
     if (rel.startsWith("..")) {
       res.writeHead(403);
       return res.end();
