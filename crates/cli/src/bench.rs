@@ -101,22 +101,8 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
     }
     let exchanges = args.records / 2;
     let exe = std::env::current_exe().context("cannot find the annals executable")?;
-    let _temp;
-    let dir: PathBuf = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).with_context(|| format!("{}", d.display()))?;
-            d.clone()
-        }
-        None => {
-            let t = tempfile::Builder::new()
-                .prefix("annals-bench-")
-                .tempdir()
-                .context("cannot create a temporary directory")?;
-            let path = t.path().to_path_buf();
-            _temp = t;
-            path
-        }
-    };
+    // Dropped (and deleted) at the end of the run when it is a temporary directory.
+    let (dir, _temp) = work_dir(args.dir.as_deref(), "annals-bench-")?;
     let peers = !args.no_peers;
     if peers {
         check_python().context(
@@ -257,6 +243,27 @@ pub fn warc(args: &BenchArgs, quiet: bool) -> Result<()> {
 }
 
 /// Fails unless `python3` can import warcio and cdxj_indexer.
+/// The working directory of a benchmark: `given` (created if needed), or a fresh temporary
+/// directory named `prefix…`, returned with its guard so it lives as long as the caller wants.
+pub(crate) fn work_dir(
+    given: Option<&Path>,
+    prefix: &str,
+) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match given {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            Ok((d.to_path_buf(), None))
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix(prefix)
+                .tempdir()
+                .context("cannot create a temporary directory")?;
+            Ok((t.path().to_path_buf(), Some(t)))
+        }
+    }
+}
+
 fn check_python() -> Result<()> {
     let out = Command::new("python3")
         .args(["-c", "import warcio, cdxj_indexer"])

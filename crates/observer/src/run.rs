@@ -109,12 +109,16 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// One exchange of a fetch with its payload digest.
+type Hop = (Exchange, String);
+
 /// A fetch handed back to the writer.
 struct Fetched {
     due: Due,
     at: f64,
-    /// One entry per adapter request: the exchanges of its fetch (redirect hops), or the error.
-    requests: Vec<(String, Result<Vec<Exchange>, String>)>,
+    /// One entry per adapter request: the exchanges of its fetch (redirect hops, dated `at` on
+    /// the observer's clock) with their payload digests, or the error.
+    requests: Vec<(String, Result<Vec<Hop>, String>)>,
 }
 
 /// A token bucket on the clock.
@@ -211,6 +215,19 @@ async fn fetch_item(
     clock: Arc<dyn Clock>,
 ) -> Fetched {
     let at = clock.now_f64();
+    // Records carry the observer's clock, which is the simulator's when one is followed.
+    let date = OffsetDateTime::from_unix_timestamp_nanos((at * 1e9) as i128)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    // Dating and hashing here, in the fetch task, keeps them off the single writer.
+    let finish = |hops: Vec<Exchange>| -> Vec<Hop> {
+        hops.into_iter()
+            .map(|mut ex| {
+                ex.started_at = date;
+                let d = digest::sha1_base32(ex.payload_bytes());
+                (ex, d)
+            })
+            .collect()
+    };
     let mut requests = Vec::new();
     match item_ref(&due) {
         Err(e) => requests.push((due.canonical_url.clone(), Err(e))),
@@ -218,11 +235,11 @@ async fn fetch_item(
             for r in annals_platforms::requests(&item) {
                 let url = rewrite(&r.url);
                 let result = match fetcher.fetch_with(&url, &r.headers).await {
-                    Ok(f) => Ok(f.hops),
+                    Ok(f) => Ok(finish(f.hops)),
                     Err(e) => {
                         let msg = e.to_string();
                         match e.into_partial() {
-                            Some(p) if !p.hops.is_empty() => Ok(p.hops),
+                            Some(p) if !p.hops.is_empty() => Ok(finish(p.hops)),
                             _ => Err(msg),
                         }
                     }
@@ -230,7 +247,7 @@ async fn fetch_item(
                 // The first response decides the state: when it failed, the rest is moot.
                 let failed = result
                     .as_ref()
-                    .map_or(true, |h| h.last().is_none_or(|x| x.status >= 400));
+                    .map_or(true, |h| h.last().is_none_or(|(x, _)| x.status >= 400));
                 requests.push((url, result));
                 if failed {
                     break;
@@ -464,8 +481,12 @@ impl Observer {
         let mut wanted: Vec<(String, String)> = Vec::new();
         for f in &batch {
             for (_, result) in &f.requests {
-                for ex in result.iter().flatten().filter(|ex| ex.truncated.is_none()) {
-                    wanted.push((ex.url.clone(), digest::sha1_base32(ex.payload_bytes())));
+                for (ex, d) in result
+                    .iter()
+                    .flatten()
+                    .filter(|(ex, _)| ex.truncated.is_none())
+                {
+                    wanted.push((ex.url.clone(), d.clone()));
                 }
             }
         }
@@ -486,9 +507,6 @@ impl Observer {
             let first_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
             let mut responses = Vec::new();
             let mut n_records = 0usize;
-            let at = f.at;
-            let date = OffsetDateTime::from_unix_timestamp_nanos((at * 1e9) as i128)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
             for (url, result) in &f.requests {
                 let Ok(hops) = result else {
                     responses.push(OwnedResponse {
@@ -499,11 +517,8 @@ impl Observer {
                     });
                     continue;
                 };
-                let chain: Vec<String> = hops.iter().map(|h| h.url.clone()).collect();
-                for (hop, ex) in hops.iter().enumerate() {
-                    let mut ex = ex.clone();
-                    ex.started_at = date;
-                    let payload_digest = digest::sha1_base32(ex.payload_bytes());
+                let chain: Vec<String> = hops.iter().map(|(h, _)| h.url.clone()).collect();
+                for (hop, (ex, payload_digest)) in hops.iter().enumerate() {
                     let original = if ex.truncated.is_none() {
                         originals.get(&(ex.url.clone(), payload_digest.clone()))
                     } else {
@@ -527,8 +542,8 @@ impl Observer {
                         metadata: false,
                     };
                     records.extend(exchange_records_with_id(
-                        &ex,
-                        &payload_digest,
+                        ex,
+                        payload_digest,
                         original,
                         &cx,
                         &id,

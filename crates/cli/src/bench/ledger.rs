@@ -15,7 +15,6 @@
 //! No peer is timed: no tlog implementation installable from the registries this project uses
 //! appends to a persistent log the same way, so figures are absolute, against the goals.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -133,22 +132,8 @@ pub async fn ledger(args: &BenchLedgerArgs, quiet: bool) -> Result<()> {
         bail!("--records must be at least 2 (one response/request pair)");
     }
     let exe = std::env::current_exe().context("cannot find the annals executable")?;
-    let _temp;
-    let dir: PathBuf = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).with_context(|| format!("{}", d.display()))?;
-            d.clone()
-        }
-        None => {
-            let t = tempfile::Builder::new()
-                .prefix("annals-bench-ledger-")
-                .tempdir()
-                .context("cannot create a temporary directory")?;
-            let path = t.path().to_path_buf();
-            _temp = t;
-            path
-        }
-    };
+    // Dropped (and deleted) at the end of the run when it is a temporary directory.
+    let (dir, _temp) = super::work_dir(args.dir.as_deref(), "annals-bench-ledger-")?;
 
     // 1. Appends.
     p.stage(&format!(

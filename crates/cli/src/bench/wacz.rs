@@ -16,7 +16,7 @@
 //! (inclusion proofs, a checkpoint), py-wacz reads the WARC file it is given while annals reads
 //! its archive: both read the same records from disk.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -80,22 +80,8 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
         );
     }
     let exe = std::env::current_exe().context("cannot find the annals executable")?;
-    let _temp;
-    let dir: PathBuf = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).with_context(|| format!("{}", d.display()))?;
-            d.clone()
-        }
-        None => {
-            let t = tempfile::Builder::new()
-                .prefix("annals-bench-wacz-")
-                .tempdir()
-                .context("cannot create a temporary directory")?;
-            let path = t.path().to_path_buf();
-            _temp = t;
-            path
-        }
-    };
+    // Dropped (and deleted) at the end of the run when it is a temporary directory.
+    let (dir, _temp) = super::work_dir(args.dir.as_deref(), "annals-bench-wacz-")?;
 
     // 1. The WARC.
     let exchanges = args.records / 2;
