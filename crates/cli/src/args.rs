@@ -195,7 +195,7 @@ Example:\n  annals simulate --port 8700 --items 1000 --speed 60 --truth truth.js
     #[command(
         after_help = "Every due item is fetched within the request budget (youngest and confirming items first),
 every exchange is archived, and observations and events are derived from the archived records.
-Ctrl-C finishes the fetches in flight, archives them and signs a ledger checkpoint.
+Ctrl-C (or SIGTERM) finishes the fetches in flight, archives them and signs a ledger checkpoint.
 A restart (even after kill -9) resumes: nothing archived is lost and overdue items are caught up by priority.
 
 Settings live in the data directory's annals.toml ([observer], [lists.NAME]).

@@ -219,6 +219,23 @@ pub async fn seed(cli: &Cli, cmd: &Seed) -> Result<()> {
     watch_add(cli, &[input], opts, true).await
 }
 
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM (a service manager stopping annals): the observer then
+/// finishes its fetches in flight, archives them and signs a checkpoint.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// Parses `90s`, `30m`, `6h`, `2d` or bare seconds.
 pub fn parse_duration(text: &str) -> Result<f64> {
     annals_schedule::parse_secs(text)
@@ -330,10 +347,13 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
             q.due,
             obs.archive().root().display()
         );
+        if q.items == 0 && args.simulator.is_none() {
+            eprintln!(
+                "annals: nothing is watched yet: add items with `annals watch add URL...` (or `annals demo` for a tour); waiting for some"
+            );
+        }
     }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let shutdown = stop_signal();
     let report = obs.run(opts, discover, shutdown).await?;
     print_report(cli, &report, args.json)
 }
@@ -713,9 +733,7 @@ pub async fn demo(cli: &Cli, items: usize, minutes: f64, speed: f64) -> Result<(
         status_every: (!cli.quiet).then(|| Duration::from_secs(10)),
         ..RunOptions::default()
     };
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let shutdown = stop_signal();
     let report = obs.run(opts, Some(discover), shutdown).await?;
     let end = sim_clock.now();
     handle.shutdown().await?;
