@@ -1,0 +1,5 @@
+//! todo
+/// todo
+pub struct DeletionReport;
+/// todo
+pub struct ItemLife;

@@ -1,0 +1,5 @@
+//! todo
+/// todo
+pub struct MetricReport;
+/// todo
+pub struct MetricSeries;
