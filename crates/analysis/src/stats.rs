@@ -82,12 +82,21 @@ pub fn binomial_ln_pmf(x: u64, n: u64, p: f64) -> f64 {
         if n == 0 {
             return 0.0;
         }
-        return if p < 0.1 { -bd0(nf, nf * q) - nf * p } else { nf * q.ln() };
+        return if p < 0.1 {
+            -bd0(nf, nf * q) - nf * p
+        } else {
+            nf * q.ln()
+        };
     }
     if x == n {
-        return if q < 0.1 { -bd0(nf, nf * p) - nf * q } else { nf * p.ln() };
+        return if q < 0.1 {
+            -bd0(nf, nf * p) - nf * q
+        } else {
+            nf * p.ln()
+        };
     }
-    let lc = stirlerr(nf) - stirlerr(xf) - stirlerr(nf - xf) - bd0(xf, nf * p) - bd0(nf - xf, nf * q);
+    let lc =
+        stirlerr(nf) - stirlerr(xf) - stirlerr(nf - xf) - bd0(xf, nf * p) - bd0(nf - xf, nf * q);
     let lf = LN_2PI + xf.ln() + (-xf / nf).ln_1p();
     lc - 0.5 * lf
 }
@@ -120,7 +129,10 @@ pub struct Tail {
 impl Tail {
     fn from_ln(ln_p: f64) -> Tail {
         let ln_p = ln_p.min(0.0);
-        Tail { p: ln_p.exp(), ln_p }
+        Tail {
+            p: ln_p.exp(),
+            ln_p,
+        }
     }
     fn from_p(p: f64) -> Tail {
         let p = p.clamp(0.0, 1.0);
@@ -205,7 +217,9 @@ pub fn poisson_upper_tail(k: u64, lambda: f64) -> Tail {
 /// Benjamini–Hochberg q-values (false discovery rate), in the order of `p_values`.
 /// NaN p-values get NaN q-values and do not count towards the number of tests.
 pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..p_values.len()).filter(|&i| !p_values[i].is_nan()).collect();
+    let mut order: Vec<usize> = (0..p_values.len())
+        .filter(|&i| !p_values[i].is_nan())
+        .collect();
     order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]).then(a.cmp(&b)));
     let m = order.len() as f64;
     let mut q = vec![f64::NAN; p_values.len()];
@@ -250,7 +264,11 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;
     let (a, b) = (sorted[lo], sorted[hi.min(sorted.len() - 1)]);
-    Some(if lo == hi { a } else { a + (h - lo as f64) * (b - a) })
+    Some(if lo == hi {
+        a
+    } else {
+        a + (h - lo as f64) * (b - a)
+    })
 }
 
 #[cfg(test)]
@@ -268,14 +286,26 @@ mod tests {
     #[test]
     fn binomial_tail_matches_exact_sums() {
         // P(X >= 7 | n=10, p=1/2) = 176/1024.
-        assert!(close(binomial_upper_tail(7, 10, 0.5).p, 176.0 / 1024.0, 1e-14));
+        assert!(close(
+            binomial_upper_tail(7, 10, 0.5).p,
+            176.0 / 1024.0,
+            1e-14
+        ));
         // P(X >= 3 | 10, 1/2) = 1 - 56/1024.
-        assert!(close(binomial_upper_tail(3, 10, 0.5).p, 968.0 / 1024.0, 1e-14));
+        assert!(close(
+            binomial_upper_tail(3, 10, 0.5).p,
+            968.0 / 1024.0,
+            1e-14
+        ));
         assert_eq!(binomial_upper_tail(0, 5, 0.3).p, 1.0);
         assert_eq!(binomial_upper_tail(6, 5, 0.3).p, 0.0);
         for (k, n, p, expected) in REFERENCE_BINOMIAL {
             let got = binomial_upper_tail(*k, *n, *p);
-            assert!(close(got.p, *expected, 1e-9), "P(X>={k}|{n},{p}) = {} want {expected}", got.p);
+            assert!(
+                close(got.p, *expected, 1e-9),
+                "P(X>={k}|{n},{p}) = {} want {expected}",
+                got.p
+            );
         }
     }
 
@@ -290,10 +320,18 @@ mod tests {
     #[test]
     fn poisson_tail_matches_exact_sums() {
         // P(X >= 1 | λ) = 1 - e^-λ.
-        assert!(close(poisson_upper_tail(1, 2.0).p, 1.0 - (-2.0f64).exp(), 1e-14));
+        assert!(close(
+            poisson_upper_tail(1, 2.0).p,
+            1.0 - (-2.0f64).exp(),
+            1e-14
+        ));
         for (k, lambda, expected) in REFERENCE_POISSON {
             let got = poisson_upper_tail(*k, *lambda);
-            assert!(close(got.p, *expected, 1e-9), "P(X>={k}|{lambda}) = {} want {expected}", got.p);
+            assert!(
+                close(got.p, *expected, 1e-9),
+                "P(X>={k}|{lambda}) = {} want {expected}",
+                got.p
+            );
         }
         assert_eq!(poisson_upper_tail(3, 0.0).p, 0.0);
         assert_eq!(poisson_upper_tail(3, f64::NAN).p, 0.0);

@@ -94,7 +94,11 @@ pub fn kaplan_meier(subjects: &[Subject]) -> KaplanMeier {
     let mut skipped = 0u64;
     let mut usable: Vec<Subject> = Vec::with_capacity(subjects.len());
     for s in subjects {
-        let entry = if s.entry.is_finite() { s.entry } else { f64::NAN };
+        let entry = if s.entry.is_finite() {
+            s.entry
+        } else {
+            f64::NAN
+        };
         if !s.time.is_finite() || entry.is_nan() || entry > s.time {
             skipped += 1;
         } else {
@@ -129,10 +133,23 @@ pub fn kaplan_meier(subjects: &[Subject]) -> KaplanMeier {
         if events > 0 && at_risk > 0 {
             let (n, d) = (at_risk as f64, events.min(at_risk) as f64);
             survival *= 1.0 - d / n;
-            greenwood += if n > d { d / (n * (n - d)) } else { f64::INFINITY };
+            greenwood += if n > d {
+                d / (n * (n - d))
+            } else {
+                f64::INFINITY
+            };
         }
         let (std_err, lower, upper) = band(survival, greenwood);
-        steps.push(KmStep { time: t, at_risk, events, censored, survival, std_err, lower, upper });
+        steps.push(KmStep {
+            time: t,
+            at_risk,
+            events,
+            censored,
+            survival,
+            std_err,
+            lower,
+            upper,
+        });
     }
     KaplanMeier {
         steps,
@@ -237,7 +254,10 @@ pub struct TurnbullOptions {
 
 impl Default for TurnbullOptions {
     fn default() -> Self {
-        TurnbullOptions { tolerance: 1e-9, max_iterations: 20_000 }
+        TurnbullOptions {
+            tolerance: 1e-9,
+            max_iterations: 20_000,
+        }
     }
 }
 
@@ -272,7 +292,11 @@ pub fn turnbull(observations: &[Interval], options: TurnbullOptions) -> Turnbull
         }
     }
     if keys.is_empty() {
-        return Turnbull { skipped, converged: true, ..Turnbull::default() };
+        return Turnbull {
+            skipped,
+            converged: true,
+            ..Turnbull::default()
+        };
     }
     // Innermost intervals: a left end immediately followed by a right end.
     let mut ends: Vec<((f64, i8), bool)> = Vec::with_capacity(keys.len() * 2);
@@ -354,7 +378,14 @@ pub fn turnbull(observations: &[Interval], options: TurnbullOptions) -> Turnbull
             }
         })
         .collect();
-    Turnbull { steps, subjects: ranges.len() as u64, skipped, iterations, converged, log_likelihood }
+    Turnbull {
+        steps,
+        subjects: ranges.len() as u64,
+        skipped,
+        iterations,
+        converged,
+        log_likelihood,
+    }
 }
 
 #[cfg(test)]
@@ -368,56 +399,130 @@ mod tests {
     /// Greenwood SEs .076 .087 .096 .107 .114 .128 .135.
     pub(crate) fn six_mp() -> Vec<Subject> {
         let data = [
-            (6, true), (6, true), (6, true), (6, false), (7, true), (9, false), (10, true),
-            (10, false), (11, false), (13, true), (16, true), (17, false), (19, false),
-            (20, false), (22, true), (23, true), (25, false), (32, false), (32, false),
-            (34, false), (35, false),
+            (6, true),
+            (6, true),
+            (6, true),
+            (6, false),
+            (7, true),
+            (9, false),
+            (10, true),
+            (10, false),
+            (11, false),
+            (13, true),
+            (16, true),
+            (17, false),
+            (19, false),
+            (20, false),
+            (22, true),
+            (23, true),
+            (25, false),
+            (32, false),
+            (32, false),
+            (34, false),
+            (35, false),
         ];
-        data.iter().map(|&(t, event)| Subject { time: f64::from(t), event, entry: 0.0 }).collect()
+        data.iter()
+            .map(|&(t, event)| Subject {
+                time: f64::from(t),
+                event,
+                entry: 0.0,
+            })
+            .collect()
     }
 
     #[test]
     fn kaplan_meier_six_mp_textbook() {
         let km = kaplan_meier(&six_mp());
         let expected = [
-            (6.0, 0.857, 0.076), (7.0, 0.807, 0.087), (10.0, 0.753, 0.096), (13.0, 0.690, 0.107),
-            (16.0, 0.627, 0.114), (22.0, 0.538, 0.128), (23.0, 0.448, 0.135),
+            (6.0, 0.857, 0.076),
+            (7.0, 0.807, 0.087),
+            (10.0, 0.753, 0.096),
+            (13.0, 0.690, 0.107),
+            (16.0, 0.627, 0.114),
+            (22.0, 0.538, 0.128),
+            (23.0, 0.448, 0.135),
         ];
         let event_steps: Vec<&KmStep> = km.steps.iter().filter(|s| s.events > 0).collect();
         assert_eq!(event_steps.len(), expected.len());
         for (step, (t, s, se)) in event_steps.iter().zip(expected) {
             assert_eq!(step.time, t);
-            assert!((step.survival - s).abs() < 5e-4, "S({t}) = {}", step.survival);
-            assert!((step.std_err.unwrap() - se).abs() < 5e-4, "se({t}) = {:?}", step.std_err);
+            assert!(
+                (step.survival - s).abs() < 5e-4,
+                "S({t}) = {}",
+                step.survival
+            );
+            assert!(
+                (step.std_err.unwrap() - se).abs() < 5e-4,
+                "se({t}) = {:?}",
+                step.std_err
+            );
         }
         assert_eq!(km.steps[0].at_risk, 21);
         assert_eq!(km.median(), Some(23.0));
         assert_eq!(km.survival_at(12.9), km.survival_at(10.0));
-        // Log-log band at t = 6 (exact arithmetic: S = 18/21, V = 3/(21·18)), as lifelines
-        // computes it: 0.6197 to 0.9516.
-        let s6 = &event_steps[0];
-        assert!((s6.lower.unwrap() - 0.6197).abs() < 5e-4, "{:?}", s6.lower);
-        assert!((s6.upper.unwrap() - 0.9516).abs() < 5e-4, "{:?}", s6.upper);
+        // Log-log band, as lifelines 0.30.3 computes it
+        // (`KaplanMeierFitter().fit(T, E).confidence_interval_`).
+        let lifelines = [
+            (0.619718, 0.951552),
+            (0.563147, 0.922809),
+            (0.503200, 0.889362),
+            (0.431610, 0.849066),
+            (0.367511, 0.804912),
+            (0.267779, 0.746791),
+            (0.188052, 0.680143),
+        ];
+        for (step, (lo, hi)) in event_steps.iter().zip(lifelines) {
+            assert!(
+                (step.lower.unwrap() - lo).abs() < 1e-6,
+                "{:?} vs {lo}",
+                step.lower
+            );
+            assert!(
+                (step.upper.unwrap() - hi).abs() < 1e-6,
+                "{:?} vs {hi}",
+                step.upper
+            );
+        }
     }
 
     #[test]
     fn kaplan_meier_edge_cases() {
         assert_eq!(kaplan_meier(&[]).steps.len(), 0);
         // All censored: S stays 1.
-        let all = [Subject { time: 1.0, event: false, entry: 0.0 }; 3];
+        let all = [Subject {
+            time: 1.0,
+            event: false,
+            entry: 0.0,
+        }; 3];
         let km = kaplan_meier(&all);
         assert!(km.steps.iter().all(|s| s.survival == 1.0));
         assert_eq!(km.median(), None);
         // All die at zero: S = 0, no standard error, no panic.
-        let zero = [Subject { time: 0.0, event: true, entry: 0.0 }; 2];
+        let zero = [Subject {
+            time: 0.0,
+            event: true,
+            entry: 0.0,
+        }; 2];
         let km = kaplan_meier(&zero);
         assert_eq!(km.steps[0].survival, 0.0);
         assert_eq!(km.steps[0].std_err, None);
         // NaN and entry after exit are skipped.
         let odd = [
-            Subject { time: f64::NAN, event: true, entry: 0.0 },
-            Subject { time: 1.0, event: true, entry: 2.0 },
-            Subject { time: 1.0, event: true, entry: f64::INFINITY },
+            Subject {
+                time: f64::NAN,
+                event: true,
+                entry: 0.0,
+            },
+            Subject {
+                time: 1.0,
+                event: true,
+                entry: 2.0,
+            },
+            Subject {
+                time: 1.0,
+                event: true,
+                entry: f64::INFINITY,
+            },
         ];
         assert_eq!(kaplan_meier(&odd).skipped, 3);
     }
@@ -426,9 +531,21 @@ mod tests {
     fn kaplan_meier_delayed_entry() {
         // Subject b enters at 5: not at risk at time 2.
         let subjects = [
-            Subject { time: 2.0, event: true, entry: 0.0 },
-            Subject { time: 10.0, event: false, entry: 0.0 },
-            Subject { time: 8.0, event: true, entry: 5.0 },
+            Subject {
+                time: 2.0,
+                event: true,
+                entry: 0.0,
+            },
+            Subject {
+                time: 10.0,
+                event: false,
+                entry: 0.0,
+            },
+            Subject {
+                time: 8.0,
+                event: true,
+                entry: 5.0,
+            },
         ];
         let km = kaplan_meier(&subjects);
         assert_eq!(km.steps[0].at_risk, 2);
@@ -442,10 +559,22 @@ mod tests {
         // (0,2] twice, (1,3], (2,4]: innermost intervals (1,2] and (2,3]; the likelihood
         // p1² · 1 · p2 with p1 + p2 = 1 is maximal at p1 = 2/3 (derivative 2p1 - 3p1² = 0).
         let data = [
-            Interval { lower: 0.0, upper: Some(2.0) },
-            Interval { lower: 0.0, upper: Some(2.0) },
-            Interval { lower: 1.0, upper: Some(3.0) },
-            Interval { lower: 2.0, upper: Some(4.0) },
+            Interval {
+                lower: 0.0,
+                upper: Some(2.0),
+            },
+            Interval {
+                lower: 0.0,
+                upper: Some(2.0),
+            },
+            Interval {
+                lower: 1.0,
+                upper: Some(3.0),
+            },
+            Interval {
+                lower: 2.0,
+                upper: Some(4.0),
+            },
         ];
         let t = turnbull(&data, TurnbullOptions::default());
         assert!(t.converged);
@@ -457,7 +586,9 @@ mod tests {
         assert_eq!(t.survival_bounds(0.5), (1.0, 1.0));
         let (lo, hi) = t.survival_bounds(1.5);
         assert!((lo - 1.0 / 3.0).abs() < 1e-6 && hi == 1.0);
-        assert!((t.log_likelihood - (2.0 * (2.0f64 / 3.0).ln() + (1.0f64 / 3.0).ln())).abs() < 1e-6);
+        assert!(
+            (t.log_likelihood - (2.0 * (2.0f64 / 3.0).ln() + (1.0f64 / 3.0).ln())).abs() < 1e-6
+        );
     }
 
     #[test]
@@ -465,13 +596,27 @@ mod tests {
         let subjects = six_mp();
         let intervals: Vec<Interval> = subjects
             .iter()
-            .map(|s| Interval { lower: s.time, upper: s.event.then_some(s.time) })
+            .map(|s| Interval {
+                lower: s.time,
+                upper: s.event.then_some(s.time),
+            })
             .collect();
-        let t = turnbull(&intervals, TurnbullOptions { tolerance: 1e-12, max_iterations: 100_000 });
+        let t = turnbull(
+            &intervals,
+            TurnbullOptions {
+                tolerance: 1e-12,
+                max_iterations: 100_000,
+            },
+        );
         let km = kaplan_meier(&subjects);
         for step in km.steps.iter().filter(|s| s.events > 0) {
             let (lo, hi) = t.survival_bounds(step.time);
-            assert!((lo - step.survival).abs() < 1e-6, "t={} {lo} {hi} {}", step.time, step.survival);
+            assert!(
+                (lo - step.survival).abs() < 1e-6,
+                "t={} {lo} {hi} {}",
+                step.time,
+                step.survival
+            );
         }
         // Mass left beyond the last event (censored at 25+): KM's S(23) = 0.448.
         assert!(t.steps.last().unwrap().upper.is_none());
@@ -481,14 +626,26 @@ mod tests {
     fn turnbull_edge_cases() {
         let t = turnbull(&[], TurnbullOptions::default());
         assert!(t.steps.is_empty());
-        let all_censored = [Interval { lower: 3.0, upper: None }; 4];
+        let all_censored = [Interval {
+            lower: 3.0,
+            upper: None,
+        }; 4];
         let t = turnbull(&all_censored, TurnbullOptions::default());
         assert_eq!(t.steps.len(), 1);
         assert_eq!(t.survival_bounds(2.0), (1.0, 1.0));
         let odd = [
-            Interval { lower: f64::NAN, upper: None },
-            Interval { lower: 5.0, upper: Some(1.0) },
-            Interval { lower: 0.0, upper: Some(0.0) },
+            Interval {
+                lower: f64::NAN,
+                upper: None,
+            },
+            Interval {
+                lower: 5.0,
+                upper: Some(1.0),
+            },
+            Interval {
+                lower: 0.0,
+                upper: Some(0.0),
+            },
         ];
         let t = turnbull(&odd, TurnbullOptions::default());
         assert_eq!(t.skipped, 2);

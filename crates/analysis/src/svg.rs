@@ -123,12 +123,19 @@ pub struct Axis {
 impl Axis {
     /// A linear axis with this label.
     pub fn linear(label: &str) -> Self {
-        Axis { label: label.to_owned(), ..Axis::default() }
+        Axis {
+            label: label.to_owned(),
+            ..Axis::default()
+        }
     }
 
     /// A log axis with this label.
     pub fn log(label: &str) -> Self {
-        Axis { label: label.to_owned(), log: true, ..Axis::default() }
+        Axis {
+            label: label.to_owned(),
+            log: true,
+            ..Axis::default()
+        }
     }
 
     /// Fixes the range.
@@ -174,7 +181,12 @@ pub struct Series {
 impl Series {
     /// A series with a name, points and style.
     pub fn new(name: &str, points: Vec<(f64, f64)>, style: Style) -> Self {
-        Series { name: name.to_owned(), points, style, ..Series::default() }
+        Series {
+            name: name.to_owned(),
+            points,
+            style,
+            ..Series::default()
+        }
     }
 }
 
@@ -218,10 +230,16 @@ impl Scale {
         if !axis.log && lo > 0.0 && axis.min.is_none() {
             lo = 0.0;
         }
-        if let Some(min) = axis.min.filter(|m| m.is_finite() && (!axis.log || *m > 0.0)) {
+        if let Some(min) = axis
+            .min
+            .filter(|m| m.is_finite() && (!axis.log || *m > 0.0))
+        {
             lo = min;
         }
-        if let Some(max) = axis.max.filter(|m| m.is_finite() && (!axis.log || *m > 0.0)) {
+        if let Some(max) = axis
+            .max
+            .filter(|m| m.is_finite() && (!axis.log || *m > 0.0))
+        {
             hi = max;
         }
         if axis.log {
@@ -235,7 +253,13 @@ impl Scale {
                 hi = lo + 1.0;
             }
         }
-        Scale { log: axis.log, lo, hi, from, to }
+        Scale {
+            log: axis.log,
+            lo,
+            hi,
+            from,
+            to,
+        }
     }
 
     fn map(&self, v: f64) -> Option<f64> {
@@ -251,7 +275,11 @@ impl Scale {
     }
 
     fn clamp_map(&self, v: f64) -> Option<f64> {
-        let (a, b) = if self.from < self.to { (self.from, self.to) } else { (self.to, self.from) };
+        let (a, b) = if self.from < self.to {
+            (self.from, self.to)
+        } else {
+            (self.to, self.from)
+        };
         self.map(v).map(|p| p.clamp(a - 1.0, b + 1.0))
     }
 
@@ -265,7 +293,10 @@ impl Scale {
         }
         let mut out = Vec::new();
         if self.log {
-            let (a, b) = (self.lo.log10().round() as i32, self.hi.log10().round() as i32);
+            let (a, b) = (
+                self.lo.log10().round() as i32,
+                self.hi.log10().round() as i32,
+            );
             let decades = (b - a).max(1);
             for e in a..=b {
                 let base = 10f64.powi(e);
@@ -431,13 +462,18 @@ impl LineChart {
         let mut entries = Vec::new();
         let mut drawn = false;
         for (i, s) in self.series.iter().enumerate() {
-            let colour = s.colour.clone().unwrap_or_else(|| PALETTE[i % PALETTE.len()].to_owned());
+            let colour = s
+                .colour
+                .clone()
+                .unwrap_or_else(|| PALETTE[i % PALETTE.len()].to_owned());
             let stepped = s.style == Style::Step;
             // Band.
             let band: Vec<(f64, f64, f64)> = s
                 .band
                 .iter()
-                .filter_map(|(x, lo, hi)| Some((xs.clamp_map(*x)?, ys.clamp_map(*lo)?, ys.clamp_map(*hi)?)))
+                .filter_map(|(x, lo, hi)| {
+                    Some((xs.clamp_map(*x)?, ys.clamp_map(*lo)?, ys.clamp_map(*hi)?))
+                })
                 .collect();
             if band.len() >= 2 {
                 let mut upper = Vec::new();
@@ -450,8 +486,16 @@ impl LineChart {
                     upper.push((*x, *hi));
                     lower.push((*x, *lo));
                 }
-                let mut points: Vec<String> = upper.iter().map(|(x, y)| format!("{},{}", num(*x), num(*y))).collect();
-                points.extend(lower.iter().rev().map(|(x, y)| format!("{},{}", num(*x), num(*y))));
+                let mut points: Vec<String> = upper
+                    .iter()
+                    .map(|(x, y)| format!("{},{}", num(*x), num(*y)))
+                    .collect();
+                points.extend(
+                    lower
+                        .iter()
+                        .rev()
+                        .map(|(x, y)| format!("{},{}", num(*x), num(*y))),
+                );
                 let _ = writeln!(
                     out,
                     "<polygon points=\"{}\" fill=\"{colour}\" fill-opacity=\"0.18\" stroke=\"none\"/>",
@@ -491,7 +535,11 @@ impl LineChart {
                             let _ = write!(d, " L{},{}", num(*x), num(*y));
                         }
                     }
-                    let dash = if style == Style::Dashed { " stroke-dasharray=\"6 4\"" } else { "" };
+                    let dash = if style == Style::Dashed {
+                        " stroke-dasharray=\"6 4\""
+                    } else {
+                        ""
+                    };
                     let _ = writeln!(
                         out,
                         "<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/>"
@@ -528,7 +576,11 @@ pub struct BarChart {
 impl BarChart {
     /// The SVG document.
     pub fn render(&self) -> String {
-        let values: Vec<f64> = self.series.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        let values: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .collect();
         let y_axis = Axis::linear(&self.y_label);
         let ys = Scale::new(&y_axis, &values, HEIGHT - BOTTOM, TOP);
         let n = self.categories.len().max(1);
@@ -539,8 +591,18 @@ impl BarChart {
             .enumerate()
             .map(|(i, c)| (i as f64 + 0.5, shorten(c, 12)))
             .collect();
-        let x_axis = Axis { label: self.x_label.clone(), ticks: Some(ticks), ..Axis::default() };
-        let xs = Scale { log: false, lo: 0.0, hi: n as f64, from: LEFT, to: WIDTH - RIGHT };
+        let x_axis = Axis {
+            label: self.x_label.clone(),
+            ticks: Some(ticks),
+            ..Axis::default()
+        };
+        let xs = Scale {
+            log: false,
+            lo: 0.0,
+            hi: n as f64,
+            from: LEFT,
+            to: WIDTH - RIGHT,
+        };
         let mut out = String::new();
         open(&mut out, &self.title, &self.subtitle);
         axes(&mut out, &x_axis, &y_axis, &xs, &ys);
@@ -556,7 +618,11 @@ impl BarChart {
                 let Some(py) = ys.clamp_map(*v) else { continue };
                 drawn = true;
                 let x = LEFT + slot * i as f64 + slot * 0.1 + bar * j as f64;
-                let (top, height) = if py < base { (py, base - py) } else { (base, py - base) };
+                let (top, height) = if py < base {
+                    (py, base - py)
+                } else {
+                    (base, py - base)
+                };
                 let _ = writeln!(
                     out,
                     "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{colour}\"><title>{}: {}</title></rect>",
@@ -588,7 +654,10 @@ pub(crate) mod tests {
     /// any malformed markup or unbalanced element.
     pub(crate) fn well_formed(svg: &str) -> Result<String, String> {
         // XML 1.0 Char production: no C0 controls but tab, line feed, carriage return.
-        if let Some(c) = svg.chars().find(|c| (*c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) {
+        if let Some(c) = svg
+            .chars()
+            .find(|c| (*c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+        {
             return Err(format!("illegal character U+{:04X}", c as u32));
         }
         let mut reader = Reader::from_str(svg);
@@ -608,14 +677,18 @@ pub(crate) mod tests {
                     depth += 1;
                     for attribute in e.attributes() {
                         let attribute = attribute.map_err(|e| e.to_string())?;
-                        attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+                        attribute
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| e.to_string())?;
                     }
                 }
                 Ok(Event::End(_)) => depth -= 1,
                 Ok(Event::Empty(e)) => {
                     for attribute in e.attributes() {
                         let attribute = attribute.map_err(|e| e.to_string())?;
-                        attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
+                        attribute
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| e.to_string())?;
                     }
                 }
                 Ok(Event::Text(t)) => {
@@ -649,12 +722,19 @@ pub(crate) mod tests {
             subtitle: "a < b".into(),
             x: Axis::log("age (h)"),
             y: Axis::linear("views"),
-            series: vec![Series::new("词 <&>", vec![(1.0, 2.0), (10.0, f64::NAN), (100.0, 5.0), (-1.0, 3.0)], Style::Step)],
+            series: vec![Series::new(
+                "词 <&>",
+                vec![(1.0, 2.0), (10.0, f64::NAN), (100.0, 5.0), (-1.0, 3.0)],
+                Style::Step,
+            )],
         };
         let svg = chart.render();
         assert!(!svg.contains("<script"));
         let text = well_formed(&svg).unwrap();
-        assert!(text.contains("<script>alert('x')</script> & 六四 \"q\" "), "{text}");
+        assert!(
+            text.contains("<script>alert('x')</script> & 六四 \"q\" "),
+            "{text}"
+        );
         assert!(text.contains("词 <&>"));
         assert_eq!(svg, chart.render(), "deterministic");
     }
@@ -670,7 +750,11 @@ pub(crate) mod tests {
             LineChart {
                 x: Axis::log("x"),
                 y: Axis::log("y"),
-                series: vec![Series::new("neg", vec![(-5.0, 0.0), (0.0, -1.0)], Style::Points)],
+                series: vec![Series::new(
+                    "neg",
+                    vec![(-5.0, 0.0), (0.0, -1.0)],
+                    Style::Points,
+                )],
                 ..LineChart::default()
             },
         ] {
@@ -680,7 +764,10 @@ pub(crate) mod tests {
         let bars = BarChart {
             title: "t".into(),
             categories: vec!["a".into(), "b".into()],
-            series: vec![("s".into(), vec![1.0, f64::INFINITY]), ("empty".into(), vec![])],
+            series: vec![
+                ("s".into(), vec![1.0, f64::INFINITY]),
+                ("empty".into(), vec![]),
+            ],
             ..BarChart::default()
         };
         well_formed(&bars.render()).unwrap();

@@ -32,6 +32,12 @@ impl From<usize> for Value {
     }
 }
 
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        Value::Int(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
 impl From<f64> for Value {
     fn from(v: f64) -> Self {
         Value::Float(v)
@@ -110,7 +116,11 @@ impl Value {
 /// Shortest decimal that reads back as the same `f64` (Rust's `Display`), or empty for NaN and
 /// infinities. Deterministic: the same number always prints the same way.
 pub(crate) fn format_float(v: f64) -> String {
-    if v.is_finite() { format!("{v}") } else { String::new() }
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
 }
 
 /// A named table with a header row. Every row has as many cells as there are columns.
@@ -232,7 +242,10 @@ mod tests {
         let mut t = Table::new("t", &["term", "rate_per_1000"]);
         t.push(vec!["a,\"b\"".into(), Value::Float(f64::NAN)]);
         t.push(vec!["中文".into(), 1.5.into()]);
-        assert_eq!(t.to_csv(), "term,rate_per_1000\n\"a,\"\"b\"\"\",\n中文,1.5\n");
+        assert_eq!(
+            t.to_csv(),
+            "term,rate_per_1000\n\"a,\"\"b\"\"\",\n中文,1.5\n"
+        );
         let json = t.to_json_value();
         assert_eq!(json["rows"][0]["rate_per_1000"], Json::Null);
         assert_eq!(json["rows"][1]["term"], "中文");

@@ -230,9 +230,18 @@ mod tests {
         let t = days_from_civil(2026, 7, 23) * 86_400 + 16 * 3600 + 41 * 60 + 51;
         assert_eq!(hour_of_day(t, UtcOffset::CHINA), 0);
         assert_eq!(hour_of_day(t, UtcOffset::UTC), 16);
-        assert_eq!(format_time(t, UtcOffset::CHINA), "2026-07-24T00:41:51+08:00");
-        assert_eq!(Period::Day.label(Period::Day.index(t, UtcOffset::CHINA), UtcOffset::CHINA), "2026-07-24");
-        assert_eq!(Period::Day.label(Period::Day.index(t, UtcOffset::UTC), UtcOffset::UTC), "2026-07-23");
+        assert_eq!(
+            format_time(t, UtcOffset::CHINA),
+            "2026-07-24T00:41:51+08:00"
+        );
+        assert_eq!(
+            Period::Day.label(Period::Day.index(t, UtcOffset::CHINA), UtcOffset::CHINA),
+            "2026-07-24"
+        );
+        assert_eq!(
+            Period::Day.label(Period::Day.index(t, UtcOffset::UTC), UtcOffset::UTC),
+            "2026-07-23"
+        );
         // Before the epoch, hours still run 0..24.
         assert_eq!(hour_of_day(-1, UtcOffset::UTC), 23);
     }
@@ -248,14 +257,20 @@ mod tests {
         let m = Period::Month.index(t, offset);
         assert_eq!(Period::Month.label(m, offset), "2026-07");
         assert_eq!(Period::Month.label(m + 6, offset), "2027-01");
-        assert_eq!(Period::Month.start(m, offset), days_from_civil(2026, 7, 1) * 86_400 - 8 * 3600);
+        assert_eq!(
+            Period::Month.start(m, offset),
+            days_from_civil(2026, 7, 1) * 86_400 - 8 * 3600
+        );
     }
 
     #[test]
     fn offsets_parse() {
         assert_eq!("+08:00".parse::<UtcOffset>().unwrap(), UtcOffset::CHINA);
         assert_eq!("UTC+8".parse::<UtcOffset>().unwrap(), UtcOffset::CHINA);
-        assert_eq!("-0530".parse::<UtcOffset>().unwrap().seconds(), -(5 * 3600 + 30 * 60));
+        assert_eq!(
+            "-0530".parse::<UtcOffset>().unwrap().seconds(),
+            -(5 * 3600 + 30 * 60)
+        );
         assert!("+25".parse::<UtcOffset>().is_err());
         assert!("8".parse::<UtcOffset>().is_err());
         assert_eq!(UtcOffset::CHINA.to_string(), "UTC+08:00");
