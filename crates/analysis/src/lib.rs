@@ -41,14 +41,19 @@
 //! let items = [item("a", Some(1200)), item("b", None)];
 //! let report = deletions::report(&items, &deletions::Options::default()).unwrap();
 //! assert_eq!(report.summary.gone, 1);
-//! // Midpoint Kaplan–Meier: "a" is deleted at 900 s, "b" censored at 600 s.
-//! assert_eq!(report.km.steps[0].survival, 0.0);
+//! // Midpoint Kaplan–Meier: "b" is censored at 600 s (S stays 1), "a" deleted at 900 s
+//! // (the midpoint of 600 and 1200), where S falls to 0: the median is 0.25 h.
+//! assert_eq!(report.km.steps[0].survival, 1.0);
+//! assert_eq!(report.summary.km_median_h, Some(0.25));
 //! let csv = report.to_csv_tables();
 //! assert!(csv.iter().any(|(name, text)| name == "survival_km.csv" && text.starts_with("time_h,")));
 //! assert!(report.svgs().iter().all(|chart| chart.svg.starts_with("<svg")));
 //! ```
 #![deny(missing_docs)]
+// `!(x > 0.0)` is deliberate throughout: it refuses NaN together with out-of-range values.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub use deletions::Grouping;
 pub use deletions::{DeletionReport, ItemLife};
 pub use error::Error;
 pub use metrics::{MetricReport, MetricSeries};

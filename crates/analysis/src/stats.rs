@@ -272,6 +272,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values as mpmath printed them
 mod tests {
     use super::*;
 
