@@ -15,14 +15,27 @@ use annals_search::{Query, SearchConfig, SearchIndex};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let rounds: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(3).max(1);
-    let threads: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1).max(1);
+    let rounds: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(3)
+        .max(1);
+    let threads: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1)
+        .max(1);
     let Some(dir) = articles::posts_dir() else {
         eprintln!("SKIPPED: ../shared/data/deleted-articles is absent");
         return Ok(());
     };
     let posts = articles::load(&dir);
-    let chars: usize = posts.iter().map(|a| a.body.chars().count() + a.title.chars().count()).sum();
+    let chars: usize = posts
+        .iter()
+        .map(|a| a.body.chars().count() + a.title.chars().count())
+        .sum();
     let bytes: usize = posts.iter().map(|a| a.body.len() + a.title.len()).sum();
 
     let started = Instant::now();
@@ -52,7 +65,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let elapsed = index_start.elapsed().as_secs_f64();
 
     let query_start = Instant::now();
-    let queries = ["国歌", "\"天鹅救援队\"", "网络 审查", "網絡", "北京 -上海", "title:驱逐"];
+    let queries = [
+        "国歌",
+        "\"天鹅救援队\"",
+        "网络 审查",
+        "網絡",
+        "北京 -上海",
+        "title:驱逐",
+    ];
     let mut total_hits = 0;
     for q in queries {
         total_hits += index.search(&Query::new(q))?.total;
@@ -72,7 +92,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (bytes * rounds) as f64 / 1e6 / elapsed,
         open_time.as_secs_f64()
     );
-    println!("  {} queries: {query_ms:.1} ms each on average ({total_hits} hits in all)", queries.len());
+    println!(
+        "  {} queries: {query_ms:.1} ms each on average ({total_hits} hits in all)",
+        queries.len()
+    );
     println!("  total {:.2} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -95,10 +95,8 @@ impl Analyzer {
                     }
                     Err(_) => {
                         return Err(Error::UserDict {
-                            path: path.map_or_else(
-                                || PathBuf::from("<user dictionary>"),
-                                Path::to_owned,
-                            ),
+                            path: path
+                                .map_or_else(|| PathBuf::from("<user dictionary>"), Path::to_owned),
                             line: idx + 1,
                             message: format!(
                                 "expected `word [frequency] [tag]`; {f:?} is not a frequency"
@@ -111,7 +109,10 @@ impl Analyzer {
         }
         Ok(Analyzer {
             jieba: Arc::new(jieba),
-            fingerprint: format!("chain-v{CHAIN_VERSION}/dict-{:016x}", fnv1a(text.as_bytes())),
+            fingerprint: format!(
+                "chain-v{CHAIN_VERSION}/dict-{:016x}",
+                fnv1a(text.as_bytes())
+            ),
         })
     }
 

@@ -44,7 +44,9 @@ pub enum Error {
         message: String,
     },
     /// A time given to the index or a query is not a time annals understands.
-    #[error("invalid time {0:?}: expected RFC 3339 (2020-01-30T09:40:55Z), a date (2020-01-30) or unix seconds")]
+    #[error(
+        "invalid time {0:?}: expected RFC 3339 (2020-01-30T09:40:55Z), a date (2020-01-30) or unix seconds"
+    )]
     Time(String),
     /// The index's stored commit data (watermarks, analyser fingerprint) is unreadable.
     #[error("search index {}: unreadable commit data: {message}", path.display())]

@@ -36,8 +36,19 @@ pub fn text_from_html(html: &str) -> String {
         }
         if matches!(
             name.as_str(),
-            "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote"
-                | "figure" | "hr"
+            "br" | "p"
+                | "div"
+                | "li"
+                | "tr"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "blockquote"
+                | "figure"
+                | "hr"
         ) && !out.ends_with('\n')
             && !out.is_empty()
         {
@@ -110,10 +121,15 @@ mod tests {
     #[test]
     fn strips_tags_and_decodes() {
         assert_eq!(
-            text_from_html("<p>网络&amp;审查</p><p>第二段<br/>换行</p><script>var x = '<p>';</script>尾"),
+            text_from_html(
+                "<p>网络&amp;审查</p><p>第二段<br/>换行</p><script>var x = '<p>';</script>尾"
+            ),
             "网络&审查\n第二段\n换行\n尾"
         );
-        assert_eq!(text_from_html("a &lt;b&gt; &#32593;&#x7EDC; &bogus; & c"), "a <b> 网络 &bogus; & c");
+        assert_eq!(
+            text_from_html("a &lt;b&gt; &#32593;&#x7EDC; &bogus; & c"),
+            "a <b> 网络 &bogus; & c"
+        );
         assert_eq!(text_from_html("1 < 2"), "1 < 2");
         assert_eq!(text_from_html("<style>p{}</style"), "");
         assert_eq!(text_from_html(""), "");

@@ -308,7 +308,10 @@ impl SearchWriter {
         if let Some(published) = version.published_at {
             doc.add_date(f.published, DateTime::from_timestamp_secs(published));
         }
-        doc.add_date(f.observed, DateTime::from_timestamp_secs(version.observed_at));
+        doc.add_date(
+            f.observed,
+            DateTime::from_timestamp_secs(version.observed_at),
+        );
         doc.add_date(
             f.date,
             DateTime::from_timestamp_secs(version.published_at.unwrap_or(version.observed_at)),
@@ -453,8 +456,7 @@ pub fn parse_time(text: &str) -> Result<i64, Error> {
     if let Ok(secs) = text.parse::<i64>() {
         return Ok(secs);
     }
-    if let Ok(t) =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
     {
         return Ok(t.unix_timestamp());
     }

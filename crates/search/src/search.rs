@@ -121,21 +121,33 @@ impl SearchIndex {
 
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![
             (Occur::Must, user_query.box_clone()),
-            (Occur::Must, term_query(Term::from_field_text(f.kind, KIND_VERSION))),
+            (
+                Occur::Must,
+                term_query(Term::from_field_text(f.kind, KIND_VERSION)),
+            ),
         ];
         if let Some(platform) = non_empty(&query.platform) {
             let platform = platform.to_lowercase();
-            clauses.push((Occur::Must, term_query(Term::from_field_text(f.platform, &platform))));
+            clauses.push((
+                Occur::Must,
+                term_query(Term::from_field_text(f.platform, &platform)),
+            ));
         }
         if let Some(list) = non_empty(&query.list) {
             clauses.push((Occur::Must, term_query(Term::from_field_text(f.list, list))));
         }
         if query.since.is_some() || query.until.is_some() {
             let lower = query.since.map_or(Bound::Unbounded, |s| {
-                Bound::Included(Term::from_field_date(f.date, DateTime::from_timestamp_secs(s)))
+                Bound::Included(Term::from_field_date(
+                    f.date,
+                    DateTime::from_timestamp_secs(s),
+                ))
             });
             let upper = query.until.map_or(Bound::Unbounded, |s| {
-                Bound::Excluded(Term::from_field_date(f.date, DateTime::from_timestamp_secs(s)))
+                Bound::Excluded(Term::from_field_date(
+                    f.date,
+                    DateTime::from_timestamp_secs(s),
+                ))
             });
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
@@ -164,7 +176,10 @@ impl SearchIndex {
             let (total, docs) = searcher
                 .search(
                     &full,
-                    &(Count, page.order_by_fast_field::<DateTime>("date", Order::Desc)),
+                    &(
+                        Count,
+                        page.order_by_fast_field::<DateTime>("date", Order::Desc),
+                    ),
                 )
                 .map_err(|s| self.tantivy(s))?;
             (total, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
@@ -193,15 +208,17 @@ impl SearchIndex {
 
     fn parse_user_query(&self, text: &str) -> Result<Box<dyn TantivyQuery>, Error> {
         let f = &self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.author, f.comments]);
+        let mut parser =
+            QueryParser::for_index(&self.index, vec![f.title, f.text, f.author, f.comments]);
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
         let rewritten = expand_dates(text);
         match parser.parse_query(&rewritten) {
-            Ok(q) => Ok(q),
+            Ok(q) => Ok(everything_but(lift_negations(q))),
             // `NOT x` alone: everything but x.
             Err(QueryParserError::AllButQueryForbidden) => parser
-                .parse_query(&format!("* AND ({rewritten})"))
+                .parse_query(&format!("* {rewritten}"))
+                .map(lift_negations)
                 .map_err(|e| query_error(text, e)),
             Err(e) => Err(query_error(text, e)),
         }
@@ -233,7 +250,11 @@ impl SearchIndex {
     }
 
     /// The item's state document: state and gone-since.
-    fn item_state(&self, searcher: &Searcher, item_id: i64) -> Result<(Option<State>, Option<i64>), Error> {
+    fn item_state(
+        &self,
+        searcher: &Searcher,
+        item_id: i64,
+    ) -> Result<(Option<State>, Option<i64>), Error> {
         let query = TermQuery::new(
             Term::from_field_text(self.fields.key, &format!("s/{item_id}")),
             IndexRecordOption::Basic,
@@ -268,10 +289,7 @@ impl SearchIndex {
         let item_id = doc.get_first(f.item).and_then(|v| v.as_i64()).unwrap_or(0);
         let title = text_of(f.title);
         let body = text_of(f.text);
-        let comments: Vec<&str> = doc
-            .get_all(f.comments)
-            .filter_map(|v| v.as_str())
-            .collect();
+        let comments: Vec<&str> = doc.get_all(f.comments).filter_map(|v| v.as_str()).collect();
         let (title_html, snippet_html) = match snippets {
             Some(s) => (
                 title.as_deref().map_or_else(String::new, |t| s.title(t)),
@@ -304,6 +322,43 @@ impl SearchIndex {
             score,
         })
     }
+}
+
+/// tantivy parses `a AND NOT b` as `a AND (NOT b)`, and a group of exclusions alone matches
+/// nothing; a user means `a` without `b`. Such required groups are merged into their parent.
+fn lift_negations(query: Box<dyn TantivyQuery>) -> Box<dyn TantivyQuery> {
+    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+        return query;
+    };
+    let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+    for (occur, sub) in boolean.clauses() {
+        let sub = lift_negations(sub.box_clone());
+        let only_exclusions = sub.downcast_ref::<BooleanQuery>().is_some_and(|b| {
+            !b.clauses().is_empty() && b.clauses().iter().all(|(o, _)| *o == Occur::MustNot)
+        });
+        match sub.downcast_ref::<BooleanQuery>() {
+            Some(group) if *occur == Occur::Must && only_exclusions => {
+                clauses.extend(group.clauses().iter().map(|(o, q)| (*o, q.box_clone())));
+            }
+            _ => clauses.push((*occur, sub)),
+        }
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// `NOT x` alone parses to a query with only excluded clauses, which matches nothing; a user
+/// means "everything but x".
+fn everything_but(query: Box<dyn TantivyQuery>) -> Box<dyn TantivyQuery> {
+    let Some(boolean) = query.downcast_ref::<BooleanQuery>() else {
+        return query;
+    };
+    let clauses = boolean.clauses();
+    if clauses.is_empty() || clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
+        return query;
+    }
+    let mut with_all: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![(Occur::Must, Box::new(AllQuery))];
+    with_all.extend(clauses.iter().map(|(occur, q)| (*occur, q.box_clone())));
+    Box::new(BooleanQuery::new(with_all))
 }
 
 fn term_query(term: Term) -> Box<dyn TantivyQuery> {
@@ -479,7 +534,11 @@ struct Snippets {
 }
 
 impl Snippets {
-    fn new(searcher: &Searcher, query: &dyn TantivyQuery, index: &SearchIndex) -> Result<Snippets, Error> {
+    fn new(
+        searcher: &Searcher,
+        query: &dyn TantivyQuery,
+        index: &SearchIndex,
+    ) -> Result<Snippets, Error> {
         let f = &index.fields;
         let make = |field, max| {
             SnippetGenerator::create(searcher, query, field)
@@ -543,7 +602,8 @@ fn snippet_html(snippet: &Snippet, source_len: usize) -> String {
     }
     let mut at = 0;
     for mark in tantivy::snippet::collapse_overlapped_ranges(snippet.highlighted()) {
-        let (Some(before), Some(marked)) = (fragment.get(at..mark.start), fragment.get(mark.clone()))
+        let (Some(before), Some(marked)) =
+            (fragment.get(at..mark.start), fragment.get(mark.clone()))
         else {
             continue;
         };
@@ -600,9 +660,15 @@ mod tests {
         );
         // Not a date field, or not at a word start: unchanged.
         assert_eq!(expand_dates("title:2020-01-01"), "title:2020-01-01");
-        assert_eq!(expand_dates("unpublished:2020-01-01"), "unpublished:2020-01-01");
+        assert_eq!(
+            expand_dates("unpublished:2020-01-01"),
+            "unpublished:2020-01-01"
+        );
         assert_eq!(expand_dates("published:"), "published:");
-        assert_eq!(expand_dates("published:[2020-01-01 TO"), "published:[2020-01-01T00:00:00Z TO");
+        assert_eq!(
+            expand_dates("published:[2020-01-01 TO"),
+            "published:[2020-01-01T00:00:00Z TO"
+        );
     }
 
     #[test]

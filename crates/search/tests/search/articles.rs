@@ -72,7 +72,11 @@ pub fn to_version(i: usize, article: &Article) -> IndexedVersion {
         title: Some(article.title.clone()),
         text: Some(article.body.clone()),
         author: None,
-        comments: if article.tags.is_empty() { Vec::new() } else { vec![article.tags.clone()] },
+        comments: if article.tags.is_empty() {
+            Vec::new()
+        } else {
+            vec![article.tags.clone()]
+        },
         published_at: article.date,
         observed_at: article.date.unwrap_or(0) + 86_400,
     }

@@ -9,7 +9,9 @@ use crate::articles::{self, Article};
 fn clauses(article: &Article) -> Vec<String> {
     article
         .body
-        .split(['，', '。', '！', '？', '；', '：', '、', '\n', '“', '”', '「', '」', '（', '）'])
+        .split([
+            '，', '。', '！', '？', '；', '：', '、', '\n', '“', '”', '「', '」', '（', '）',
+        ])
         .map(str::trim)
         .filter(|c| {
             let n = c.chars().count();
@@ -22,7 +24,9 @@ fn clauses(article: &Article) -> Vec<String> {
 #[test]
 fn finds_known_phrases_in_deleted_articles() {
     let Some(dir) = articles::posts_dir() else {
-        eprintln!("SKIPPED: finds_known_phrases_in_deleted_articles: ../shared/data/deleted-articles is absent");
+        eprintln!(
+            "SKIPPED: finds_known_phrases_in_deleted_articles: ../shared/data/deleted-articles is absent"
+        );
         return;
     };
     let all = articles::load(&dir);
@@ -41,8 +45,18 @@ fn finds_known_phrases_in_deleted_articles() {
     assert_eq!(index.num_versions().unwrap(), 300);
 
     // Known content of known posts.
-    let beijing = articles.iter().position(|a| a.title == "北京驱逐：民间自救实录").unwrap() as i64 + 1;
-    for q in ["天鹅救援队", "\"合作伙伴网络\"", "title:北京驱逐", "\"安全隐患大排查大清理大整治专项行动\"", "新建村 火灾"] {
+    let beijing = articles
+        .iter()
+        .position(|a| a.title == "北京驱逐：民间自救实录")
+        .unwrap() as i64
+        + 1;
+    for q in [
+        "天鹅救援队",
+        "\"合作伙伴网络\"",
+        "title:北京驱逐",
+        "\"安全隐患大排查大清理大整治专项行动\"",
+        "新建村 火灾",
+    ] {
         let ids = crate::find(&index, q);
         assert!(ids.contains(&beijing), "{q}: {ids:?}");
     }
@@ -58,18 +72,33 @@ fn finds_known_phrases_in_deleted_articles() {
             for query in [clause.clone(), hanconv::s2t(&clause)] {
                 tried += 1;
                 let results = index
-                    .search(&Query { limit: 1000, ..Query::new(format!("\"{query}\"")) })
+                    .search(&Query {
+                        limit: 1000,
+                        ..Query::new(format!("\"{query}\""))
+                    })
                     .unwrap();
                 if !results.hits.iter().any(|h| h.item_id == i as i64 + 1) {
                     missed.push(format!("{}: {query}", a.file));
                 } else {
-                    let hit = results.hits.iter().find(|h| h.item_id == i as i64 + 1).unwrap();
-                    assert!(hit.snippet_html.contains("<mark>"), "{query}: {}", hit.snippet_html);
+                    let hit = results
+                        .hits
+                        .iter()
+                        .find(|h| h.item_id == i as i64 + 1)
+                        .unwrap();
+                    assert!(
+                        hit.snippet_html.contains("<mark>"),
+                        "{query}: {}",
+                        hit.snippet_html
+                    );
                 }
             }
         }
     }
     eprintln!("corpus: {tried} phrase queries, {} missed", missed.len());
     assert!(tried >= 100, "only {tried} clauses tried");
-    assert!(missed.is_empty(), "phrases not found:\n{}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "phrases not found:\n{}",
+        missed.join("\n")
+    );
 }

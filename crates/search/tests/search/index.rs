@@ -11,7 +11,9 @@ fn reopens_from_disk() {
     {
         let index = SearchIndex::open(dir.path(), &small_config()).unwrap();
         let mut writer = index.writer().unwrap();
-        writer.add(&version(1, "标题", "中华人民共和国国歌")).unwrap();
+        writer
+            .add(&version(1, "标题", "中华人民共和国国歌"))
+            .unwrap();
         writer.set_state(1, State::SelfOnly, Some(42)).unwrap();
         writer.commit().unwrap();
     }
@@ -44,13 +46,24 @@ fn adding_a_version_again_replaces_it() {
     writer.delete_item(1);
     writer.commit().unwrap();
     assert_eq!(index.num_versions().unwrap(), 0);
-    assert!(index.search(&Query { state: Some("live".into()), ..Query::new("") }).unwrap().hits.is_empty());
+    assert!(
+        index
+            .search(&Query {
+                state: Some("live".into()),
+                ..Query::new("")
+            })
+            .unwrap()
+            .hits
+            .is_empty()
+    );
 }
 
 #[test]
 fn watermark_survives_a_crash_and_catch_up_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus: Vec<_> = (1..=10).map(|i| version(i, "", &format!("第{i}篇 文章 内容"))).collect();
+    let corpus: Vec<_> = (1..=10)
+        .map(|i| version(i, "", &format!("第{i}篇 文章 内容")))
+        .collect();
     {
         let index = SearchIndex::open(dir.path(), &small_config()).unwrap();
         assert_eq!(index.watermark("versions").unwrap(), None);
@@ -118,7 +131,10 @@ fn one_writer_at_a_time() {
     let index = SearchIndex::open(dir.path(), &small_config()).unwrap();
     let _writer = index.writer().unwrap();
     let err = index.writer().unwrap_err();
-    assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&dir.path().display().to_string()),
+        "{err}"
+    );
 }
 
 #[test]

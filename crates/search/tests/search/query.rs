@@ -30,7 +30,11 @@ fn traditional_and_simplified_find_each_other() {
     assert_eq!(find(&index, "\"網絡安全\""), [2]);
     // The snippet shows the text as written, traditional characters included.
     let hit = &index.search(&Query::new("网络审查")).unwrap().hits[0];
-    assert!(hit.snippet_html.contains("<mark>網絡</mark>"), "{}", hit.snippet_html);
+    assert!(
+        hit.snippet_html.contains("<mark>網絡</mark>"),
+        "{}",
+        hit.snippet_html
+    );
 }
 
 #[test]
@@ -57,13 +61,25 @@ fn boolean_operators() {
         version(2, "", "只有苹果"),
         version(3, "", "只有香蕉"),
     ]);
-    assert_eq!(find(&index, "苹果 香蕉"), [1], "words are all required by default");
+    assert_eq!(
+        find(&index, "苹果 香蕉"),
+        [1],
+        "words are all required by default"
+    );
     assert_eq!(find(&index, "苹果 AND 香蕉"), [1]);
     assert_eq!(find(&index, "苹果 OR 香蕉"), [1, 2, 3]);
     assert_eq!(find(&index, "苹果 NOT 香蕉"), [2]);
     assert_eq!(find(&index, "苹果 -香蕉"), [2]);
-    assert_eq!(find(&index, "NOT 苹果"), [3], "a negation alone means everything else");
+    assert_eq!(
+        find(&index, "NOT 苹果"),
+        [3],
+        "a negation alone means everything else"
+    );
     assert_eq!(find(&index, "(苹果 OR 香蕉) AND NOT 只有"), [1]);
+    assert_eq!(find(&index, "(苹果 OR 香蕉) -只有"), [1]);
+    assert_eq!(find(&index, "苹果 AND NOT 香蕉"), [2]);
+    assert_eq!(find(&index, "NOT 苹果 NOT 香蕉"), Vec::<i64>::new());
+    assert_eq!(find(&index, "NOT (苹果 AND 香蕉)"), [2, 3]);
 }
 
 #[test]
@@ -72,7 +88,16 @@ fn english_is_lowercased_folded_and_stemmed() {
         version(1, "Censorship RUNNING wild", "Café owners were Arrested"),
         version(2, "", "nothing to see"),
     ]);
-    for q in ["censorship", "CENSORSHIP", "run", "runs", "cafe", "café", "arrest", "ｒｕｎ"] {
+    for q in [
+        "censorship",
+        "CENSORSHIP",
+        "run",
+        "runs",
+        "cafe",
+        "café",
+        "arrest",
+        "ｒｕｎ",
+    ] {
         assert_eq!(find(&index, q), [1], "{q}");
     }
 }
@@ -95,9 +120,21 @@ fn filtered_index() -> (tempfile::TempDir, annals_search::SearchIndex) {
     c.observed_at = day("2021-06-01");
     let (dir, index) = index_of(&[a, b, c]);
     let mut writer = index.writer().unwrap();
-    writer.set_state(1, State::Gone(GoneReason::AuthorDeleted), Some(day("2020-02-07"))).unwrap();
+    writer
+        .set_state(
+            1,
+            State::Gone(GoneReason::AuthorDeleted),
+            Some(day("2020-02-07")),
+        )
+        .unwrap();
     writer.set_state(2, State::Live, None).unwrap();
-    writer.set_state(3, State::Gone(GoneReason::PlatformRemoved), Some(day("2021-07-01"))).unwrap();
+    writer
+        .set_state(
+            3,
+            State::Gone(GoneReason::PlatformRemoved),
+            Some(day("2021-07-01")),
+        )
+        .unwrap();
     writer.commit().unwrap();
     (dir, index)
 }
@@ -118,7 +155,10 @@ fn platform_list_state_filters() {
     assert_eq!(q(&|q| q.state = Some("disappeared".into())), [1, 3]);
     assert_eq!(q(&|q| q.state = Some("gone:author_deleted".into())), [1]);
     assert_eq!(q(&|q| q.state = Some("live".into())), [2]);
-    assert_eq!(q(&|q| q.state = Some("self_only".into())), Vec::<i64>::new());
+    assert_eq!(
+        q(&|q| q.state = Some("self_only".into())),
+        Vec::<i64>::new()
+    );
     assert_eq!(
         q(&|q| {
             q.state = Some("gone".into());
@@ -165,7 +205,13 @@ fn hits_carry_the_current_state() {
     assert_eq!(hit.state, Some(State::UnderReview));
     assert_eq!(hit.gone_since, Some(100));
     assert_eq!(
-        ids(&index, &Query { state: Some("live".into()), ..Query::new("疫情") }),
+        ids(
+            &index,
+            &Query {
+                state: Some("live".into()),
+                ..Query::new("疫情")
+            }
+        ),
         Vec::<i64>::new()
     );
 }
@@ -175,20 +221,44 @@ fn date_ranges() {
     let (_dir, index) = filtered_index();
     let t = |d: &str| Some(parse_time(d).unwrap());
     let range = |since, until| {
-        ids(&index, &Query { since, until, ..Query::new("疫情") })
+        ids(
+            &index,
+            &Query {
+                since,
+                until,
+                ..Query::new("疫情")
+            },
+        )
     };
     assert_eq!(range(t("2020-02-01"), None), [2, 3]);
     assert_eq!(range(None, t("2020-02-01")), [1]);
-    assert_eq!(range(t("2020-01-30"), t("2020-01-31")), [1], "since is inclusive");
-    assert_eq!(range(t("2020-02-15T00:00:01Z"), t("2021-06-01")), Vec::<i64>::new(), "until is exclusive");
+    assert_eq!(
+        range(t("2020-01-30"), t("2020-01-31")),
+        [1],
+        "since is inclusive"
+    );
+    assert_eq!(
+        range(t("2020-02-15T00:00:01Z"), t("2021-06-01")),
+        Vec::<i64>::new(),
+        "until is exclusive"
+    );
     // `date` falls back to the observation time when nothing says when it was published.
     assert_eq!(range(t("2021-01-01"), None), [3]);
     // The syntax.
-    assert_eq!(find(&index, "疫情 published:[2020-01-01 TO 2020-02-01]"), [1]);
+    assert_eq!(
+        find(&index, "疫情 published:[2020-01-01 TO 2020-02-01]"),
+        [1]
+    );
     assert_eq!(find(&index, "疫情 published:>=2020-02-01"), [2]);
     assert_eq!(find(&index, "published:2020-01-30"), [1]);
     assert_eq!(find(&index, "疫情 date:[2021-01-01 TO *]"), [3]);
-    assert_eq!(find(&index, "疫情 observed:[2021-06-01T00:00:00Z TO 2021-06-02T00:00:00Z]"), [3]);
+    assert_eq!(
+        find(
+            &index,
+            "疫情 observed:[2021-06-01T00:00:00Z TO 2021-06-02T00:00:00Z]"
+        ),
+        [3]
+    );
 }
 
 #[test]
@@ -203,10 +273,16 @@ fn snippets_are_escaped_and_marked() {
     let hit = &index.search(&Query::new("网络")).unwrap().hits[0];
     let html = &hit.snippet_html;
     assert!(!html.contains("<script>"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(&#39;<mark>网络</mark>&#39;)&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;<mark>网络</mark>&#39;)&lt;/script&gt;"),
+        "{html}"
+    );
     assert!(html.contains("<mark>网络</mark>审查 &amp; more"), "{html}");
     assert!(html.starts_with('…') && html.ends_with('…'), "{html}");
-    assert_eq!(hit.title_html, "&lt;b&gt;标题&lt;/b&gt; &amp; <mark>网络</mark>");
+    assert_eq!(
+        hit.title_html,
+        "&lt;b&gt;标题&lt;/b&gt; &amp; <mark>网络</mark>"
+    );
     // Only the marks are markup.
     let stripped = html.replace("<mark>", "").replace("</mark>", "");
     assert!(!stripped.contains('<') && !stripped.contains('>'), "{html}");
@@ -230,16 +306,45 @@ fn empty_query_lists_newest_first_and_pages() {
         versions.push(v);
     }
     let (_dir, index) = index_of(&versions);
-    let page1 = index.search(&Query { limit: 10, ..Query::new("") }).unwrap();
+    let page1 = index
+        .search(&Query {
+            limit: 10,
+            ..Query::new("")
+        })
+        .unwrap();
     assert_eq!(page1.total, 25);
-    assert_eq!(page1.hits.iter().map(|h| h.item_id).collect::<Vec<_>>(), (16..=25).rev().collect::<Vec<_>>());
-    let page3 = index.search(&Query { limit: 10, offset: 20, ..Query::new("内容") }).unwrap();
+    assert_eq!(
+        page1.hits.iter().map(|h| h.item_id).collect::<Vec<_>>(),
+        (16..=25).rev().collect::<Vec<_>>()
+    );
+    let page3 = index
+        .search(&Query {
+            limit: 10,
+            offset: 20,
+            ..Query::new("内容")
+        })
+        .unwrap();
     assert_eq!(page3.total, 25);
     assert_eq!(page3.hits.len(), 5);
     assert_eq!(page3.offset, 20);
-    let beyond = index.search(&Query { offset: 1_000_000_000, ..Query::new("内容") }).unwrap();
+    let beyond = index
+        .search(&Query {
+            offset: 1_000_000_000,
+            ..Query::new("内容")
+        })
+        .unwrap();
     assert!(beyond.hits.is_empty());
-    assert_eq!(index.search(&Query { limit: usize::MAX, ..Query::new("内容") }).unwrap().hits.len(), 25);
+    assert_eq!(
+        index
+            .search(&Query {
+                limit: usize::MAX,
+                ..Query::new("内容")
+            })
+            .unwrap()
+            .hits
+            .len(),
+        25
+    );
 }
 
 #[test]
@@ -260,14 +365,51 @@ fn bad_syntax_is_an_error_not_a_panic() {
             other => panic!("{bad:?}: expected a query error, got {other:?}"),
         }
     }
-    let err = index.search(&Query::new("state:gone")).unwrap_err().to_string();
+    let err = index
+        .search(&Query::new("state:gone"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("--state"), "{err}");
     // Whatever the input: an answer or an error, never a panic.
     for odd in [
-        "\"", "\"unclosed", "(", ")", "((((", "AND", "OR", "NOT", "-", "+", "*", ":", "::",
-        "title:", "^2", "a^", "a~", "[", "]", "{}", "\\", "'", "网络\"审查", "!!!", "。。。",
-        "title:(", "published:>", "published:[* TO *]", "date:2020-13-45", "\u{0}", "𠀀𠀁",
-        "a AND AND b", "NOT NOT a", "-(-a)", "*:*", "title:\"\"", "\"\"", "  ",
+        "\"",
+        "\"unclosed",
+        "(",
+        ")",
+        "((((",
+        "AND",
+        "OR",
+        "NOT",
+        "-",
+        "+",
+        "*",
+        ":",
+        "::",
+        "title:",
+        "^2",
+        "a^",
+        "a~",
+        "[",
+        "]",
+        "{}",
+        "\\",
+        "'",
+        "网络\"审查",
+        "!!!",
+        "。。。",
+        "title:(",
+        "published:>",
+        "published:[* TO *]",
+        "date:2020-13-45",
+        "\u{0}",
+        "𠀀𠀁",
+        "a AND AND b",
+        "NOT NOT a",
+        "-(-a)",
+        "*:*",
+        "title:\"\"",
+        "\"\"",
+        "  ",
     ] {
         let _ = index.search(&Query::new(odd));
     }
@@ -279,7 +421,11 @@ fn user_dictionary_makes_a_coded_term_one_token() {
     // "蜡烛熊" is a made-up coded term: jieba alone splits it.
     let text = "他们又在讨论蜡烛熊了。";
     let plain = Analyzer::new(None).unwrap();
-    assert!(!plain.terms(text).contains(&"蜡烛熊".to_string()), "{:?}", plain.terms(text));
+    assert!(
+        !plain.terms(text).contains(&"蜡烛熊".to_string()),
+        "{:?}",
+        plain.terms(text)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let dict = dir.path().join("userdict.txt");
@@ -289,11 +435,18 @@ fn user_dictionary_makes_a_coded_term_one_token() {
     assert!(err.to_string().contains("line 4"), "{err}");
     std::fs::write(&dict, "# platform slang\n蜡烛熊 n\n膜蛤 500 n\n").unwrap();
     let with = Analyzer::new(Some(&dict)).unwrap();
-    assert!(with.terms(text).contains(&"蜡烛熊".to_string()), "{:?}", with.terms(text));
+    assert!(
+        with.terms(text).contains(&"蜡烛熊".to_string()),
+        "{:?}",
+        with.terms(text)
+    );
     // Traditional spelling in a query still meets it.
     assert!(with.terms("蠟燭熊").contains(&"蜡烛熊".to_string()));
 
-    let config = SearchConfig { user_dict: Some(dict.clone()), ..crate::small_config() };
+    let config = SearchConfig {
+        user_dict: Some(dict.clone()),
+        ..crate::small_config()
+    };
     let index = SearchIndex::open(&dir.path().join("index"), &config).unwrap();
     let mut writer = index.writer().unwrap();
     writer.add(&version(1, "", text)).unwrap();
@@ -313,7 +466,9 @@ fn user_dictionary_makes_a_coded_term_one_token() {
 #[test]
 fn html_bodies_index_as_text() {
     let mut v: IndexedVersion = version(1, "", "");
-    v.text = Some(annals_search::text_from_html("<p>网络<b>审查</b></p><p>第二段&amp;更多</p>"));
+    v.text = Some(annals_search::text_from_html(
+        "<p>网络<b>审查</b></p><p>第二段&amp;更多</p>",
+    ));
     let (_dir, index) = index_of(&[v]);
     assert_eq!(find(&index, "\"网络审查\""), [1]);
     assert_eq!(find(&index, "b"), Vec::<i64>::new());
