@@ -191,6 +191,32 @@ Example:\n  annals simulate --port 8700 --items 1000 --speed 60 --truth truth.js
     /// to the list as they appear.
     #[command(subcommand)]
     Seed(Seed),
+    /// Import a researcher's table (CSV or JSONL): rows become items, observations and events,
+    /// each row archived first.
+    #[command(
+        name = "import-table",
+        after_help = "--map names the columns, as KEY=COLUMN pairs separated by commas:
+  url=COL | id=COL[+COL...]   what names each item (one of them is required). A URL annals knows
+                              (Bilibili, Zhihu, Weibo, a web page) becomes that item; id= names items
+                              of datasets with no URL (several columns are joined), under --platform.
+  observed=COL                when the row was seen (default: published=COL); one observation per row
+  title=, text=, author=, published=COL     the content
+  state=COL                   `gone`, `deleted`, `removed`, `censored`, `hidden`, `review` or an annals
+                              state name is that state; any other value (`hot`, `rising`) means seen live
+  gone_at=COL, reason=COL     the dataset says the item disappeared then (reason as for state)
+  metric.NAME=COL             a count (12345, 1,234, 1.2万, 100万+)
+Times: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (in --utc-offset), or unix seconds/milliseconds.
+
+Every row is archived as a WARC resource record (the original row and what was read from it), so the
+ledger covers it and `annals reindex` rebuilds everything. A bad row is reported with its line and
+reason and skipped whole; the others are imported. Imported items are never fetched.
+
+Examples:
+  annals import-table hot.csv --list weibo-hot --platform weibo-hot-search --utc-offset +08:00 \\
+      --map id=day_file+text,title=text,observed=snapshot_time,state=status,metric.heat=count
+  annals import-table deleted.jsonl --map url=link,title=title,published=date,gone_at=deleted,reason=why"
+    )]
+    ImportTable(ImportTableArgs),
     /// The observer: schedule, fetch, archive, parse and record events until Ctrl-C.
     #[command(
         after_help = "Every due item is fetched within the request budget (youngest and confirming items first),
@@ -529,6 +555,42 @@ pub struct WatchOpts {
     #[arg(long)]
     pub policy: Option<String>,
     /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `annals import-table`.
+#[derive(Debug, clap::Args)]
+pub struct ImportTableArgs {
+    /// CSV file with a header row, or JSONL (one object per line).
+    pub file: PathBuf,
+    /// Which column feeds which field: KEY=COLUMN,... (see below).
+    #[arg(long, value_name = "KEY=COL,...")]
+    pub map: String,
+    /// Platform of items named by id= (e.g. weibo-hot-search) [default: table].
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Watchlist of the imported items.
+    #[arg(long, default_value = "imported")]
+    pub list: String,
+    /// UTC offset of times written without one (+08:00 for Beijing time).
+    #[arg(
+        long,
+        default_value = "+00:00",
+        value_name = "+HH:MM",
+        allow_hyphen_values = true
+    )]
+    pub utc_offset: String,
+    /// csv or jsonl [default: by the file's extension, else sniffed].
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Read and check every row; archive nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import a file that was imported before (its observations are then counted twice).
+    #[arg(long)]
+    pub again: bool,
+    /// Print the report as JSON (bad rows included, up to 1000).
     #[arg(long)]
     pub json: bool,
 }

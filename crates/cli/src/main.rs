@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod import_table;
 mod observe;
 
 use std::io::{self, BufReader, Write};
@@ -622,6 +623,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Watch(w) => observe::watch(&cli, w).await?,
         Command::Seed(sd) => observe::seed(&cli, sd).await?,
         Command::Run(r) => observe::run(&cli, r).await?,
+        Command::ImportTable(a) => import_table::import_table(&cli, a).await?,
         Command::Item { key, json } => observe::item(&cli, key, *json).await?,
         Command::Events { since, kind, json } => {
             let since = time_arg(since, "--since")?;

@@ -25,8 +25,10 @@ pub use config::{FileConfig, ListConfig, ObserverConfig, PlatformConfig, parse_r
 pub use observer::{CatchUpReport, Observer, WatchOutcome};
 pub use records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchRecord};
 pub use run::{RunOptions, RunReport, RunStatus, peak_rss_mb};
+pub use table::{Mapping, ROW_URN, RowContext, TableRow, row_urn};
 
 pub mod derive;
+pub mod table;
 
 mod clock;
 mod config;

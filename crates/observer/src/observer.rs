@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::derive::{apply, load_timeline};
 use crate::records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchRecord};
+use crate::table::{ROW_URN, TableRow};
 use crate::{Clock, FileConfig, ObserverError};
 
 /// The observer over one data directory.
@@ -249,6 +250,21 @@ impl Observer {
         Ok(outcomes)
     }
 
+    /// Imports mapped table rows: archives each as a `resource` record (fsynced, indexed and
+    /// in the ledger), then derives its item, observation and events like any archived record.
+    /// Call it with chunks of a few thousand rows: each chunk is archived and derived before
+    /// the call returns.
+    pub async fn import_rows(&mut self, rows: &[TableRow]) -> Result<CatchUpReport, ObserverError> {
+        if rows.is_empty() {
+            return Ok(CatchUpReport::default());
+        }
+        self.catch_up(None).await?;
+        self.archive
+            .append_records(rows.iter().map(TableRow::to_warc).collect())
+            .await?;
+        self.catch_up(None).await
+    }
+
     /// Derives watch rows, observations and events from every record archived since the last
     /// derivation (all of them after `annals reindex`). `progress` gets (done, total) records.
     pub async fn catch_up(
@@ -277,6 +293,28 @@ impl Observer {
                 report.records += 1;
                 let is_watch = c.record_type == "resource"
                     && c.url.as_deref().is_some_and(|u| u.starts_with(WATCH_URN));
+                let is_row = c.record_type == "resource"
+                    && c.url.as_deref().is_some_and(|u| u.starts_with(ROW_URN));
+                if is_row {
+                    let record = self.archive.read_record(c)?;
+                    if let Some(row) = TableRow::from_block(&record.block) {
+                        // The group before it is complete (rows never join one).
+                        self.finish_group(
+                            group.take(),
+                            &mut cache,
+                            &mut batch,
+                            &mut report,
+                            &backoff,
+                            confirmations,
+                        )
+                        .await?;
+                        self.add_watches(&mut watches).await?;
+                        let rid = c.record_id.trim_matches(['<', '>']).to_string();
+                        self.apply_row(&row, &rid, &mut cache, &mut batch, &mut report)
+                            .await?;
+                    }
+                    continue;
+                }
                 let is_response = matches!(c.record_type.as_str(), "response" | "revisit");
                 if !is_watch && !is_response {
                     continue;
@@ -395,6 +433,66 @@ impl Observer {
             i = j;
         }
         watches.clear();
+        Ok(())
+    }
+
+    /// Derives the rows of one imported table row: its item (never due), its observation, and
+    /// the events its timeline completes. A dataset's statement is taken as it is: one
+    /// observation confirms a disappearance.
+    async fn apply_row(
+        &mut self,
+        row: &TableRow,
+        record_id: &str,
+        cache: &mut HashMap<i64, (Due, Timeline)>,
+        batch: &mut ObserverBatch,
+        report: &mut CatchUpReport,
+    ) -> Result<(), ObserverError> {
+        let info = match self.store().watch_find(&row.url).await? {
+            Some(info) => info,
+            None => {
+                self.store().watch_add(&[row.watch_row()], i64::MAX).await?;
+                report.watches += 1;
+                match self.store().watch_find(&row.url).await? {
+                    Some(info) => info,
+                    None => return Ok(()),
+                }
+            }
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(info.item_id) {
+            let Some(due) = self.store().due_item(info.item_id).await? else {
+                return Ok(());
+            };
+            let once = annals_timeline::Config {
+                confirmations: 1,
+                min_span_secs: 0,
+            };
+            let t = load_timeline(due.timeline.as_deref(), once);
+            slot.insert((due, t));
+        }
+        let Some((due, timeline)) = cache.get_mut(&info.item_id) else {
+            return Ok(());
+        };
+        let policy = self.config.policy(&due.policy);
+        let backoff = self.config.observer.backoff;
+        let mut observations = vec![(row.observed_at, row.observation())];
+        if let Some(gone) = row.gone_observation()
+            && !matches!(timeline.phase(), annals_timeline::Phase::Gone(_))
+        {
+            observations.push(gone);
+        }
+        for (at, obs) in observations {
+            let mut applied = apply(due, timeline, &obs, at, record_id, &policy, &backoff, None);
+            // Imported items are never fetched.
+            applied.update.next_due = i64::MAX;
+            applied.update.failures = 0;
+            due.timeline = Some(applied.update.timeline.clone());
+            report.observations += 1;
+            report.events += applied.events.len() as u64;
+            batch.observations.push(applied.observation);
+            batch.contents.extend(applied.content);
+            batch.events.extend(applied.events);
+            batch.updates.push(applied.update);
+        }
         Ok(())
     }
 

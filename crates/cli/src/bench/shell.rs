@@ -244,6 +244,9 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
         .context("annals run reported no peak RSS")?;
     let rss_observations = report["observations"].as_u64().unwrap_or(0);
     handle.shutdown().await?;
+    if std::env::var_os("ANNALS_BENCH_KEEP").is_some() {
+        eprintln!("bench observe: keeping {}", tmp.keep().display());
+    }
     Ok(ShellFigures {
         throughput_items: first.status.observations as usize,
         obs_per_s: first.obs_per_s,
