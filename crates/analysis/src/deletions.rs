@@ -407,11 +407,14 @@ pub fn report(items: &[ItemLife], options: &Options) -> Result<DeletionReport, E
 
 /// The Kaplan–Meier subject of an item: midpoint event or censoring at last live sighting, in
 /// hours since publication, delayed entry at the first observation.
+///
+/// The midpoint is computed in seconds (exact: a multiple of 0.5) and divided by 3600 once, so
+/// equal times stay equal and ties between events and censorings are kept.
 fn subject(item: &ItemLife) -> Subject {
-    let a = (item.last_seen_live - item.published_at) as f64 / 3600.0;
+    let a = (item.last_seen_live - item.published_at) as f64;
     let (time, event) = match item.first_seen_gone {
-        Some(g) => (a + (g - item.last_seen_live) as f64 / 7200.0, true),
-        None => (a, false),
+        Some(g) => ((a + (g - item.last_seen_live) as f64 / 2.0) / 3600.0, true),
+        None => (a / 3600.0, false),
     };
     let entry = item
         .first_observed
