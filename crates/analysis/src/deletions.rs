@@ -15,8 +15,8 @@
 //! | daily rate | cohort: items published on day d, gone with `G − P ≤ horizon`; event-day: gone detected (`G`) on day d per items under observation that day |
 //! | per-term test | gone or not: one-sided exact binomial test of each term's count against the overall share |
 //!
-//! Records with inconsistent times (`G < A`, `A < P`) are skipped and listed in the `excluded`
-//! table; nothing panics.
+//! Records with inconsistent times (`G < A`, `A < P`, or a time beyond ±2^40 s) are skipped and
+//! listed in the `excluded` table; nothing panics.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -275,6 +275,10 @@ pub struct DeletionReport {
     options: Options,
 }
 
+/// Times further than this from the epoch (about 34,800 years) are refused, so differences of
+/// two times never overflow.
+const MAX_ABS_TIME: u64 = 1 << 40;
+
 /// Computes the deletion report. Errors only on invalid options.
 pub fn report(items: &[ItemLife], options: &Options) -> Result<DeletionReport, Error> {
     let edges = &options.latency_edges_s;
@@ -295,7 +299,13 @@ pub fn report(items: &[ItemLife], options: &Options) -> Result<DeletionReport, E
     let mut excluded = Vec::new();
     let mut used: Vec<&ItemLife> = Vec::with_capacity(items.len());
     for item in items {
+        let in_range = |t: i64| t.unsigned_abs() <= MAX_ABS_TIME;
+        let times_in_range = in_range(item.published_at)
+            && in_range(item.last_seen_live)
+            && item.first_seen_gone.is_none_or(in_range)
+            && item.first_observed.is_none_or(in_range);
         let why = match item.first_seen_gone {
+            _ if !times_in_range => Some("time beyond ±2^40 s (year ±34,800)"),
             Some(g) if g < item.last_seen_live => Some("first_seen_gone before last_seen_live"),
             _ if item.last_seen_live < item.published_at => {
                 Some("last_seen_live before published_at")
@@ -1348,7 +1358,7 @@ mod tests {
             }
         }
         let r = report(&odd, &Options::default()).unwrap();
-        assert_eq!(r.summary.excluded, 2);
+        assert_eq!(r.summary.excluded, 3);
         assert!(
             report(
                 &odd,
@@ -1359,6 +1369,106 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    /// Deterministic pseudo-random lives (xorshift), including extreme and inconsistent times,
+    /// duplicate and hostile terms: no panic, well-formed charts, counts that add up.
+    #[test]
+    fn random_lives_never_panic() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let specials = [
+            0,
+            1,
+            -1,
+            i64::MAX,
+            i64::MIN,
+            1 << 40,
+            -(1 << 40),
+            1_785_000_000,
+        ];
+        for round in 0..15 {
+            let mut items = Vec::new();
+            for k in 0..(next() % 60) {
+                let pick = |r: u64, base: i64| -> i64 {
+                    if r % 7 == 0 {
+                        specials[(r / 7 % 8) as usize]
+                    } else {
+                        base.saturating_add((r % 200_000) as i64)
+                    }
+                };
+                let published = pick(next(), 1_785_000_000);
+                let live = pick(next(), published);
+                let gone = (next() % 2 == 0).then(|| pick(next(), live));
+                let terms = ["a", "<&>", "六四", "a"][..(next() % 5) as usize % 4]
+                    .iter()
+                    .map(|t| (*t).to_owned())
+                    .collect();
+                let mut item = life(&format!("{round}-{k}"), published, live, gone, &[]);
+                item.terms = terms;
+                item.first_observed = (next() % 3 == 0).then(|| pick(next(), published));
+                items.push(item);
+            }
+            let options = Options {
+                min_term_items: 1,
+                group_by: Some(Grouping::Term),
+                ..Options::default()
+            };
+            let r = report(&items, &options).unwrap();
+            assert_eq!(r.summary.items + r.summary.excluded, items.len() as u64);
+            let hours: f64 = r.hours.iter().map(|h| h.deletions).sum();
+            assert!(
+                (hours - r.summary.gone as f64).abs() < 1e-6,
+                "{hours} vs {}",
+                r.summary.gone
+            );
+            let latency: f64 = r.latency.iter().map(|b| b.deletions).sum();
+            assert!((latency - r.summary.gone as f64).abs() < 1e-6);
+            for chart in r.svgs() {
+                well_formed(&chart.svg).unwrap_or_else(|e| panic!("{}: {e}", chart.name));
+            }
+            for period in [Period::Day, Period::Week, Period::Month] {
+                let options = crate::trends::Options {
+                    period,
+                    ..crate::trends::Options::default()
+                };
+                let trend = crate::trends::report(&items, &[], &options).unwrap();
+                for chart in trend.svgs() {
+                    well_formed(&chart.svg).unwrap();
+                }
+                let _ = trend.to_json();
+            }
+            let series: Vec<crate::MetricSeries> = items
+                .iter()
+                .map(|i| crate::MetricSeries {
+                    item_id: i.item_id.clone(),
+                    list: i.platform.clone(),
+                    published_at: i.published_at,
+                    points: vec![
+                        (i.last_seen_live, 5.0),
+                        (i.first_seen_gone.unwrap_or(0), f64::NAN),
+                        (i.published_at, -1.0),
+                    ],
+                })
+                .collect();
+            let m = crate::metrics::report(
+                &series,
+                &crate::metrics::Options {
+                    log_values: round % 2 == 0,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            for chart in m.svgs() {
+                well_formed(&chart.svg).unwrap();
+            }
+            let _ = (r.to_json(), m.to_json());
+        }
     }
 
     #[test]

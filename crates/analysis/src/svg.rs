@@ -9,12 +9,12 @@
 
 use std::fmt::Write as _;
 
-const WIDTH: f64 = 800.0;
+const WIDTH: f64 = 880.0;
 const HEIGHT: f64 = 450.0;
 const LEFT: f64 = 78.0;
-const RIGHT: f64 = 190.0;
+const RIGHT: f64 = 230.0;
 const TOP: f64 = 58.0;
-const BOTTOM: f64 = 62.0;
+const BOTTOM: f64 = 92.0;
 
 /// Series colours (Okabe–Ito, readable by colour-blind readers), used in order.
 pub const PALETTE: [&str; 8] = [
@@ -83,6 +83,14 @@ fn trim(s: String) -> String {
     } else {
         s
     }
+}
+
+/// Approximate width in pixels of `text` at 12 px: 7 per narrow character, 12 per wide one
+/// (CJK and other characters outside Latin-1).
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if (c as u32) < 0x2E80 { 7.0 } else { 12.0 })
+        .sum()
 }
 
 /// Round step of about `range / target` (1, 2 or 5 × 10^k).
@@ -245,6 +253,10 @@ impl Scale {
         if axis.log {
             lo = 10f64.powf(lo.log10().floor());
             hi = 10f64.powf(hi.log10().ceil());
+        } else if axis.max.is_none() && hi > lo {
+            // Round the top up to a tick so the highest value does not touch the frame.
+            let step = nice_step(hi - lo, 6.0);
+            hi = (hi / step).ceil() * step;
         }
         if !(hi > lo) {
             if axis.log {
@@ -361,7 +373,15 @@ fn axes(out: &mut String, x: &Axis, y: &Axis, xs: &Scale, ys: &Scale) {
         }
     }
     let x_ticks = xs.ticks(x);
-    let every = (x_ticks.len() / 12).max(1);
+    // Labels that would overlap are turned 40° and thinned so each has room.
+    let spacing = (x1 - x0) / x_ticks.len().max(1) as f64;
+    let widest = x_ticks
+        .iter()
+        .map(|(_, l)| text_width(l))
+        .fold(0.0, f64::max);
+    let rotate = widest > spacing * 0.9;
+    let needed = if rotate { 14.0 } else { widest + 6.0 };
+    let every = ((needed / spacing).ceil() as usize).max(1);
     for (i, (v, label)) in x_ticks.into_iter().enumerate() {
         if let Some(px) = xs.map(v) {
             let _ = writeln!(
@@ -371,7 +391,18 @@ fn axes(out: &mut String, x: &Axis, y: &Axis, xs: &Scale, ys: &Scale) {
                 a = num(y0),
                 b = num(y1)
             );
-            if i % every == 0 {
+            if i % every != 0 {
+                continue;
+            }
+            if rotate {
+                let _ = writeln!(
+                    out,
+                    "<text x=\"{p}\" y=\"{q}\" text-anchor=\"end\" fill=\"#333333\" transform=\"rotate(-40 {p} {q})\">{l}</text>",
+                    p = num(px + 4.0),
+                    q = num(y0 + 14.0),
+                    l = escape(&label)
+                );
+            } else {
                 let _ = writeln!(
                     out,
                     "<text x=\"{p}\" y=\"{q}\" text-anchor=\"middle\" fill=\"#333333\">{l}</text>",
@@ -392,7 +423,7 @@ fn axes(out: &mut String, x: &Axis, y: &Axis, xs: &Scale, ys: &Scale) {
         y0 = num(y0),
         y1 = num(y1),
         cx = num((x0 + x1) / 2.0),
-        ly = num(HEIGHT - 18.0),
+        ly = num(HEIGHT - 10.0),
         xl = escape(&x.label),
         cy = num((y0 + y1) / 2.0),
         yl = escape(&y.label)
@@ -424,7 +455,7 @@ fn legend(out: &mut String, entries: &[(String, String, bool)]) {
             "<text x=\"{}\" y=\"{}\" fill=\"#222222\">{}</text>",
             num(x + 24.0),
             num(y + 4.0),
-            escape(&shorten(name, 22))
+            escape(&shorten(name, 28))
         );
     }
 }

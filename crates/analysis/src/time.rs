@@ -141,14 +141,15 @@ impl Period {
     pub fn start(&self, index: i64, offset: UtcOffset) -> i64 {
         let day = match self {
             Period::Day => index,
-            Period::Week => index * 7 - 3,
+            Period::Week => index.saturating_mul(7).saturating_sub(3),
             Period::Month => {
                 let y = index.div_euclid(12);
                 let m = index.rem_euclid(12) as u32 + 1;
                 days_from_civil(y, m, 1)
             }
         };
-        day.saturating_mul(86_400) - i64::from(offset.seconds())
+        day.saturating_mul(86_400)
+            .saturating_sub(i64::from(offset.seconds()))
     }
 
     /// Label of bucket `index`: `2026-07-24` (day), `2026-07-20` (the week's Monday),
