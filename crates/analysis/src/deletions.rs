@@ -1396,7 +1396,7 @@ mod tests {
             let mut items = Vec::new();
             for k in 0..(next() % 60) {
                 let pick = |r: u64, base: i64| -> i64 {
-                    if r % 7 == 0 {
+                    if r.is_multiple_of(7) {
                         specials[(r / 7 % 8) as usize]
                     } else {
                         base.saturating_add((r % 200_000) as i64)
@@ -1404,14 +1404,14 @@ mod tests {
                 };
                 let published = pick(next(), 1_785_000_000);
                 let live = pick(next(), published);
-                let gone = (next() % 2 == 0).then(|| pick(next(), live));
+                let gone = next().is_multiple_of(2).then(|| pick(next(), live));
                 let terms = ["a", "<&>", "六四", "a"][..(next() % 5) as usize % 4]
                     .iter()
                     .map(|t| (*t).to_owned())
                     .collect();
                 let mut item = life(&format!("{round}-{k}"), published, live, gone, &[]);
                 item.terms = terms;
-                item.first_observed = (next() % 3 == 0).then(|| pick(next(), published));
+                item.first_observed = next().is_multiple_of(3).then(|| pick(next(), published));
                 items.push(item);
             }
             let options = Options {
