@@ -296,6 +296,12 @@ fn weibo_hot_search_figures_match_independent_counts() {
         "{at6:?}"
     );
 
+    // One reason only ("left the list"): its cumulative incidence is 1 − KM at every time.
+    assert_eq!(report.incidence.len(), 1);
+    for (t, f) in &report.incidence[0].1 {
+        assert!(close(*f, 1.0 - km.survival_at(*t), 1e-9), "t = {t}");
+    }
+
     // Turnbull NPMLE against lifelines' fit_interval_censoring. lifelines takes closed
     // intervals [L, U]; deletions are in (A, G], and here many A of one topic equal G of another
     // (all times are snapshot times), which moves the innermost intervals. So the oracle shifts
