@@ -28,8 +28,8 @@ use std::str::FromStr;
 use crate::Error;
 use crate::stats::{Z_95, benjamini_hochberg, binomial_upper_tail, quantile, wilson};
 use crate::survival::{
-    Interval, KaplanMeier, Subject, Turnbull, TurnbullOptions, cumulative_incidence, kaplan_meier,
-    turnbull,
+    Interval, KaplanMeier, LogRank, Subject, Turnbull, TurnbullOptions, cumulative_incidence,
+    kaplan_meier, logrank, turnbull,
 };
 use crate::svg::{Axis, BarChart, LineChart, Series, Style};
 use crate::table::{Chart, Report, Table, Value};
@@ -248,6 +248,9 @@ pub struct GroupRow {
     pub km_median_h: Option<f64>,
     /// Median midpoint latency of the gone items (h).
     pub median_latency_h: Option<f64>,
+    /// Log-rank test of this group against all other items (every platform; terms with at
+    /// least `min_term_items` items; not for reasons).
+    pub versus_rest: Option<LogRank>,
     /// The group's Kaplan–Meier estimate (hours).
     pub km: KaplanMeier,
 }
@@ -275,6 +278,8 @@ pub struct DeletionReport {
     pub terms: Vec<TermRow>,
     /// Group summaries (when grouped), biggest first.
     pub groups: Vec<GroupRow>,
+    /// Log-rank test across all platforms (when grouped by platform).
+    pub group_logrank: Option<LogRank>,
     /// Cumulative incidence by reason (Aalen–Johansen, midpoint times in hours): reasons in
     /// name order (`unknown` for gone items without one), each with `(time_h, incidence)`.
     pub incidence: Vec<(String, Vec<(f64, f64)>)>,
@@ -390,9 +395,9 @@ pub fn report(items: &[ItemLife], options: &Options) -> Result<DeletionReport, E
         gone_total as f64 / used.len() as f64
     };
     let terms = term_tests(&used, overall_share, options.min_term_items);
-    let groups = options
+    let (groups, group_logrank) = options
         .group_by
-        .map(|g| group_rows(&used, g))
+        .map(|g| group_rows(&used, g, options.min_term_items))
         .unwrap_or_default();
     let incidence = incidence_by_reason(&used);
 
@@ -419,6 +424,7 @@ pub fn report(items: &[ItemLife], options: &Options) -> Result<DeletionReport, E
         overall_share,
         terms,
         groups,
+        group_logrank,
         incidence,
         excluded,
         options: options.clone(),
@@ -641,9 +647,13 @@ fn term_tests(used: &[&ItemLife], p0: f64, min_items: u64) -> Vec<TermRow> {
     rows
 }
 
-fn group_rows(used: &[&ItemLife], grouping: Grouping) -> Vec<GroupRow> {
-    let mut groups: BTreeMap<String, Vec<&ItemLife>> = BTreeMap::new();
-    for item in used {
+fn group_rows(
+    used: &[&ItemLife],
+    grouping: Grouping,
+    min_items: u64,
+) -> (Vec<GroupRow>, Option<LogRank>) {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, item) in used.iter().enumerate() {
         let keys: Vec<String> = match grouping {
             Grouping::Reason => vec![match (&item.reason, item.first_seen_gone) {
                 (_, None) => "live".to_owned(),
@@ -657,31 +667,51 @@ fn group_rows(used: &[&ItemLife], grouping: Grouping) -> Vec<GroupRow> {
                 .collect(),
         };
         for key in keys {
-            groups.entry(key).or_default().push(item);
+            groups.entry(key).or_default().push(index);
         }
     }
+    let subjects: Vec<Subject> = used.iter().map(|i| subject(i)).collect();
+    // Platforms partition the items: one k-sample test across them.
+    let overall = (grouping == Grouping::Platform).then(|| {
+        let mut labels = vec![0usize; used.len()];
+        for (g, members) in groups.values().enumerate() {
+            for &i in members {
+                labels[i] = g;
+            }
+        }
+        logrank(&subjects, &labels, groups.len())
+    });
     let mut rows: Vec<GroupRow> = groups
         .into_iter()
         .map(|(group, members)| {
-            let km = kaplan_meier(&members.iter().map(|i| subject(i)).collect::<Vec<_>>());
-            let mids: Vec<f64> = members
-                .iter()
-                .map(|i| subject(i))
-                .filter(|s| s.event)
-                .map(|s| s.time)
-                .collect();
+            let own: Vec<Subject> = members.iter().map(|&i| subjects[i]).collect();
+            let km = kaplan_meier(&own);
+            let mids: Vec<f64> = own.iter().filter(|s| s.event).map(|s| s.time).collect();
+            // Group against the rest (not for reasons: a reason is an outcome, not a group).
+            let versus_rest = (grouping != Grouping::Reason
+                && (grouping != Grouping::Term || members.len() as u64 >= min_items.max(1))
+                && members.len() < used.len())
+            .then(|| {
+                let mut labels = vec![1usize; used.len()];
+                for &i in &members {
+                    labels[i] = 0;
+                }
+                logrank(&subjects, &labels, 2)
+            })
+            .flatten();
             GroupRow {
                 group,
                 items: members.len() as u64,
                 gone: mids.len() as u64,
                 km_median_h: km.median(),
                 median_latency_h: quantile(&mids, 0.5),
+                versus_rest,
                 km,
             }
         })
         .collect();
     rows.sort_by(|a, b| b.items.cmp(&a.items).then(a.group.cmp(&b.group)));
-    rows
+    (rows, overall.flatten())
 }
 
 fn bin_label(lower: f64, upper: Option<f64>) -> String {
@@ -768,6 +798,20 @@ impl DeletionReport {
             "iterations",
         );
         row("turnbull_converged", self.turnbull.converged.into(), "flag");
+        row(
+            "turnbull_max_gradient",
+            self.turnbull.max_gradient.into(),
+            "ratio (1 at the NPMLE)",
+        );
+        if let Some(l) = self.group_logrank {
+            row("logrank_platforms_chi2", l.chi_square.into(), "chi-square");
+            row(
+                "logrank_platforms_df",
+                i64::from(l.degrees_of_freedom).into(),
+                "degrees of freedom",
+            );
+            row("logrank_platforms_p_value", l.p_value.into(), "probability");
+        }
         for (label, secs) in [("30min", 1800.0), ("1h", 3600.0), ("24h", 86_400.0)] {
             let (fast, slow) = self.share_deleted_within(secs);
             row(
@@ -1004,6 +1048,8 @@ impl Report for DeletionReport {
                     "gone_share",
                     "km_median_survival_h",
                     "median_latency_midpoint_h",
+                    "logrank_vs_rest_chi2",
+                    "logrank_vs_rest_p_value",
                 ],
             );
             for r in &self.groups {
@@ -1015,6 +1061,8 @@ impl Report for DeletionReport {
                     (r.gone as f64 / r.items.max(1) as f64).into(),
                     r.km_median_h.into(),
                     r.median_latency_h.into(),
+                    r.versus_rest.map(|l| l.chi_square).into(),
+                    r.versus_rest.map(|l| l.p_value).into(),
                 ]);
             }
             tables.push(t);
@@ -1534,6 +1582,92 @@ mod tests {
             }
             let _ = (r.to_json(), m.to_json());
         }
+    }
+
+    #[test]
+    fn groups_get_logrank_tests() {
+        // Two platforms with the 6-MP and placebo times (hours): the same test as in survival.
+        let six_mp = [
+            (6, true),
+            (6, true),
+            (6, true),
+            (6, false),
+            (7, true),
+            (9, false),
+            (10, true),
+            (10, false),
+            (11, false),
+            (13, true),
+            (16, true),
+            (17, false),
+            (19, false),
+            (20, false),
+            (22, true),
+            (23, true),
+            (25, false),
+            (32, false),
+            (32, false),
+            (34, false),
+            (35, false),
+        ];
+        let placebo = [
+            1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23,
+        ];
+        let mut items = Vec::new();
+        // Gone in (t h − 1 s, t h + 1 s]: midpoint exactly t hours.
+        for (k, (t, gone)) in six_mp.iter().enumerate() {
+            let live = if *gone { t * 3600 - 1 } else { t * 3600 };
+            let mut i = life(
+                &format!("m{k}"),
+                0,
+                live,
+                gone.then_some(t * 3600 + 1),
+                &["drug"],
+            );
+            i.platform = "six-mp".into();
+            items.push(i);
+        }
+        for (k, t) in placebo.iter().enumerate() {
+            let mut i = life(
+                &format!("p{k}"),
+                0,
+                t * 3600 - 1,
+                Some(t * 3600 + 1),
+                &["placebo"],
+            );
+            i.platform = "placebo".into();
+            items.push(i);
+        }
+        let options = Options {
+            group_by: Some(Grouping::Platform),
+            ..Options::default()
+        };
+        let r = report(&items, &options).unwrap();
+        let overall = r.group_logrank.unwrap();
+        assert!(
+            (overall.chi_square - 16.792940989216547).abs() < 1e-9,
+            "{overall:?}"
+        );
+        assert!(
+            r.groups
+                .iter()
+                .all(|g| (g.versus_rest.unwrap().chi_square - overall.chi_square).abs() < 1e-9)
+        );
+        let options = Options {
+            group_by: Some(Grouping::Term),
+            min_term_items: 21,
+            ..Options::default()
+        };
+        let r = report(&items, &options).unwrap();
+        assert!(r.group_logrank.is_none());
+        assert!((r.groups[0].versus_rest.unwrap().p_value - 4.168809109334511e-05).abs() < 1e-12);
+        let csv = &r
+            .tables()
+            .iter()
+            .find(|t| t.name == "groups")
+            .unwrap()
+            .to_csv();
+        assert!(csv.starts_with("grouping,group,items,gone,gone_share,km_median_survival_h,median_latency_midpoint_h,logrank_vs_rest_chi2,logrank_vs_rest_p_value\n"));
     }
 
     #[test]

@@ -234,6 +234,125 @@ pub fn cumulative_incidence(
     curves
 }
 
+/// A log-rank test between groups of subjects.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogRank {
+    /// The chi-square statistic `Uᵀ V⁻¹ U` over all groups but one.
+    pub chi_square: f64,
+    /// Degrees of freedom: groups with subjects, minus one.
+    pub degrees_of_freedom: u32,
+    /// `P(χ² ≥ chi_square)`.
+    pub p_value: f64,
+}
+
+/// The log-rank (Mantel–Cox) test that all groups share one survival function, with the usual
+/// hypergeometric variance for tied event times and the same risk sets as [`kaplan_meier`]
+/// (delayed entry included). `groups[i]` is subject `i`'s group (`< n_groups`). `None` with
+/// fewer than two non-empty groups or a singular variance (no events).
+pub fn logrank(subjects: &[Subject], groups: &[usize], n_groups: usize) -> Option<LogRank> {
+    let mut members: Vec<Vec<Subject>> = vec![Vec::new(); n_groups];
+    for (s, &g) in subjects.iter().zip(groups) {
+        if g < n_groups && s.time.is_finite() && s.entry.is_finite() && s.entry <= s.time {
+            members[g].push(*s);
+        }
+    }
+    members.retain(|m| !m.is_empty());
+    let k = members.len();
+    if k < 2 {
+        return None;
+    }
+    let sorted = |f: fn(&Subject) -> f64, m: &[Subject]| {
+        let mut v: Vec<f64> = m.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let exits: Vec<Vec<f64>> = members.iter().map(|m| sorted(|s| s.time, m)).collect();
+    let entries: Vec<Vec<f64>> = members.iter().map(|m| sorted(|s| s.entry, m)).collect();
+    let mut events: Vec<(f64, usize)> = members
+        .iter()
+        .enumerate()
+        .flat_map(|(g, m)| m.iter().filter(|s| s.event).map(move |s| (s.time, g)))
+        .collect();
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let dim = k - 1;
+    let mut u = vec![0.0f64; dim];
+    let mut v = vec![vec![0.0f64; dim]; dim];
+    let mut i = 0;
+    while i < events.len() {
+        let t = events[i].0;
+        let mut d_g = vec![0.0f64; k];
+        while i < events.len() && events[i].0 == t {
+            d_g[events[i].1] += 1.0;
+            i += 1;
+        }
+        let n_g: Vec<f64> = (0..k)
+            .map(|g| {
+                (entries[g].partition_point(|&e| e <= t) as f64
+                    - exits[g].partition_point(|&e| e < t) as f64)
+                    .max(0.0)
+            })
+            .collect();
+        let (n, d): (f64, f64) = (n_g.iter().sum(), d_g.iter().sum());
+        if n <= 0.0 {
+            continue;
+        }
+        let factor = if n > 1.0 {
+            d * (n - d) / (n - 1.0)
+        } else {
+            0.0
+        };
+        for a in 0..dim {
+            u[a] += d_g[a] - n_g[a] * d / n;
+            for b in 0..dim {
+                let delta = if a == b { 1.0 } else { 0.0 };
+                v[a][b] += factor * n_g[a] / n * (delta - n_g[b] / n);
+            }
+        }
+    }
+    let x = solve(v, u.clone())?;
+    let chi_square: f64 = u.iter().zip(&x).map(|(a, b)| a * b).sum();
+    if !chi_square.is_finite() {
+        return None;
+    }
+    let chi_square = chi_square.max(0.0);
+    Some(LogRank {
+        chi_square,
+        degrees_of_freedom: dim as u32,
+        p_value: crate::stats::chi_square_sf(chi_square, dim as f64),
+    })
+}
+
+/// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` if singular.
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    let scale = a.iter().flatten().fold(0.0f64, |m, x| m.max(x.abs()));
+    if !(scale > 0.0) {
+        return None;
+    }
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() <= scale * 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        let pivot_row = a[col].clone();
+        for row in col + 1..n {
+            let f = a[row][col] / pivot_row[col];
+            for (value, pivot_value) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *value -= f * pivot_value;
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    Some(x)
+}
+
 /// An observation for [`turnbull`]: the event happened in `(lower, upper]`; `upper == lower`
 /// means exactly at `lower`; `upper = None` means after `lower` (right-censored).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -651,6 +770,56 @@ mod tests {
                 && (curves[1][0].1 - 1.0 / 21.0).abs() < 1e-12
         );
         assert!(cumulative_incidence(&[], &[], 3).iter().all(Vec::is_empty));
+    }
+
+    #[test]
+    fn logrank_matches_lifelines() {
+        // Freireich 6-MP vs placebo (all relapsed: 1 1 2 2 3 4 4 5 5 8 8 8 8 11 11 12 12 15 17
+        // 22 23), the textbook log-rank example (Kleinbaum & Klein: chi² = 16.79). lifelines
+        // 0.30.3 `logrank_test`: 16.792940989216547, p = 4.168809109334511e-05.
+        let mut subjects = six_mp();
+        let placebo = [
+            1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23,
+        ];
+        subjects.extend(placebo.iter().map(|&t| Subject {
+            time: f64::from(t),
+            event: true,
+            entry: 0.0,
+        }));
+        let mut groups: Vec<usize> = [vec![0; 21], vec![1; 21]].concat();
+        let r = logrank(&subjects, &groups, 2).unwrap();
+        assert!((r.chi_square - 16.792940989216547).abs() < 1e-9, "{r:?}");
+        assert!((r.p_value - 4.168809109334511e-05).abs() < 1e-12, "{r:?}");
+        assert_eq!(r.degrees_of_freedom, 1);
+        // A third group, 3 5 7* 9 18 30* 40: lifelines `multivariate_logrank_test`
+        // 17.475972729804244 on 2 df, p = 0.000160376502741054.
+        for (t, e) in [
+            (3, true),
+            (5, true),
+            (7, false),
+            (9, true),
+            (18, true),
+            (30, false),
+            (40, true),
+        ] {
+            subjects.push(Subject {
+                time: f64::from(t),
+                event: e,
+                entry: 0.0,
+            });
+            groups.push(2);
+        }
+        let r = logrank(&subjects, &groups, 3).unwrap();
+        assert!((r.chi_square - 17.475972729804244).abs() < 1e-9, "{r:?}");
+        assert!((r.p_value - 0.000160376502741054).abs() < 1e-12, "{r:?}");
+        // Degenerate: one group, no events.
+        assert!(logrank(&subjects, &vec![0; subjects.len()], 1).is_none());
+        let censored = [Subject {
+            time: 1.0,
+            event: false,
+            entry: 0.0,
+        }; 4];
+        assert!(logrank(&censored, &[0, 1, 0, 1], 2).is_none());
     }
 
     #[test]
