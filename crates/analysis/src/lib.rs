@@ -8,17 +8,31 @@
 //!   Kaplan–Meier (Greenwood variance, log-log 95 % band) and by the Turnbull NPMLE for the
 //!   interval-censored deletion times, latency histogram on log bins, deletions by hour of day
 //!   (UTC+8 by default, normalised by exposure), deletion rate per 1,000 items per day, per-term
-//!   exact binomial tests against the overall rate with Benjamini–Hochberg q-values, and
-//!   summaries by reason, platform or term.
+//!   exact binomial tests against the overall rate with Benjamini–Hochberg q-values,
+//!   cumulative incidence by reason (Aalen–Johansen), and summaries by reason, platform or term
+//!   with log-rank tests.
 //! - [`trends::report`]: items per day/week/month per term with the share later gone, and
 //!   bursts (one-sided Poisson test against a trailing baseline).
 //! - [`metrics::report`]: metric trajectories against item age (median and quartiles at age
 //!   bins), growth between observations, each item against its list's median at the same age.
-//! - [`survival`]: the estimators themselves ([`survival::kaplan_meier`], [`survival::turnbull`]).
-//! - [`stats`]: exact binomial and Poisson tails (Loader's method, log space), quantiles,
-//!   Wilson intervals, Benjamini–Hochberg.
+//! - [`survival`]: the estimators themselves ([`survival::kaplan_meier`],
+//!   [`survival::turnbull`], [`survival::cumulative_incidence`], [`survival::logrank`]).
+//! - [`stats`]: exact binomial and Poisson tails (Loader's method, log space), chi-square tail,
+//!   quantiles, Wilson intervals, Benjamini–Hochberg.
 //! - [`svg`]: the chart writer (step and line charts with bands, bar charts): inline styles,
 //!   no scripts or external fonts, escaped text, same input → same bytes.
+//!
+//! # For the command-line shells
+//! Each command gathers plain structs and prints one of the outputs of [`Report`]:
+//!
+//! | command | core call | `--csv` / `--json` / `--svg` |
+//! |---|---|---|
+//! | `annals trend TERM... [--by day\|week\|month] [--since T]` | [`trends::report`]`(&lives, &terms, &trends::Options { period, since, .. })` (an item's `terms` are the query terms it matched) | `tables()[0].to_csv()` (`trend`; `bursts` is `tables()[1]`), `to_json()`, `svgs()` (`trend`, `trend_gone_share`) |
+//! | `annals report deletions [--by reason\|platform\|term]` | [`deletions::report`]`(&lives, &deletions::Options { group_by, .. })` | `to_csv_tables()` (one file per table), `to_json()`, `svgs()` into a directory |
+//! | `annals report metrics URL\|--list NAME [--metric view]` | [`metrics::report`]`(&series, &metrics::Options { metric, highlight: vec![url], .. })` | `to_csv_tables()`, `to_json()`, `svgs()[0]` |
+//!
+//! [`Period`], [`UtcOffset`] and [`deletions::Grouping`] parse the flags' values (`FromStr`); an
+//! invalid value is an [`Error`] whose message can be printed as is.
 //!
 //! **Invariant:** no panic on any input: empty input, all censored, NaN, zero-length intervals
 //! and inconsistent times give empty tables or skipped (and counted) records, never a crash.
