@@ -1,7 +1,7 @@
 //! Searching: the query, its filters, hits with highlighted snippets and the item's state.
 
-use std::collections::HashMap;
-use std::ops::Bound;
+use std::collections::{HashMap, HashSet};
+use std::ops::{Bound, Range};
 
 use annals_model::State;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use tantivy::query::{
     QueryParserError, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::Error;
@@ -192,7 +192,7 @@ impl SearchIndex {
         let snippets = if text.is_empty() {
             None
         } else {
-            Some(Snippets::new(&searcher, &*user_query, self)?)
+            Some(Snippets::new(&*user_query, self))
         };
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
@@ -526,56 +526,175 @@ fn day_range(value: &str) -> Option<String> {
     Some(format!("[{value}T00:00:00Z TO {next}T00:00:00Z}}"))
 }
 
-/// Snippet generators for one query.
+/// Snippet makers for one query: the analyser and the query's terms in each field.
 struct Snippets {
-    title: SnippetGenerator,
-    text: SnippetGenerator,
-    comments: SnippetGenerator,
+    title: FieldSnippets,
+    text: FieldSnippets,
+    comments: FieldSnippets,
+}
+
+/// The query's terms in one field, and the analyser that finds them in a stored text.
+struct FieldSnippets {
+    analyzer: TextAnalyzer,
+    terms: HashSet<String>,
+}
+
+impl FieldSnippets {
+    /// The byte ranges of `text` whose analysed token is one of the query's terms, merged.
+    fn marks(&self, text: &str) -> Vec<Range<usize>> {
+        if self.terms.is_empty() {
+            return Vec::new();
+        }
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut marks = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            if self.terms.contains(&token.text) && token.offset_from < token.offset_to {
+                marks.push(token.offset_from..token.offset_to);
+            }
+        }
+        tantivy::snippet::collapse_overlapped_ranges(&marks)
+    }
+
+    /// A fragment of about [`SNIPPET_BYTES`] of `source` with the most matches, starting a little
+    /// before the first of them, as HTML; `None` if no query term is in `source`. Long texts are
+    /// cut to a window around the first literal occurrence of a term before analysis, so a page of
+    /// long articles does not cost a full segmentation of each.
+    fn snippet(&self, source: &str) -> Option<String> {
+        let (start, text) = window(source, &self.terms).unwrap_or((0, source));
+        let marks = self.marks(text);
+        let lead_in = SNIPPET_BYTES / 4;
+        // The fragment starting `lead_in` before mark `i` that holds the most marks.
+        let mut best: Option<(usize, usize)> = None; // (count, index of first mark)
+        let mut last = 0;
+        for (i, mark) in marks.iter().enumerate() {
+            let end = mark.start.saturating_sub(lead_in) + SNIPPET_BYTES;
+            last = last.max(i);
+            while last + 1 < marks.len() && marks[last + 1].end <= end {
+                last += 1;
+            }
+            let count = last + 1 - i;
+            if best.is_none_or(|(c, _)| count > c) {
+                best = Some((count, i));
+            }
+        }
+        let (_, first) = best?;
+        let from = floor_boundary(text, marks[first].start.saturating_sub(lead_in));
+        let mut to = ceil_boundary(text, from + SNIPPET_BYTES);
+        let inside: Vec<&Range<usize>> = marks
+            .iter()
+            .filter(|m| m.start >= from && m.start < to)
+            .collect();
+        if let Some(m) = inside.last() {
+            to = to.max(m.end);
+        }
+        let mut html = String::with_capacity(to - from + 64);
+        if start + from > 0 {
+            html.push('…');
+        }
+        let mut at = from;
+        for mark in inside {
+            html.push_str(&escape_html(text.get(at..mark.start).unwrap_or("")));
+            html.push_str("<mark>");
+            html.push_str(&escape_html(text.get(mark.start..mark.end).unwrap_or("")));
+            html.push_str("</mark>");
+            at = mark.end;
+        }
+        html.push_str(&escape_html(text.get(at..to).unwrap_or("")));
+        if start + to < source.len() {
+            html.push('…');
+        }
+        Some(html)
+    }
+
+    /// The whole `text` as HTML with the query's terms in `<mark>`.
+    fn whole(&self, text: &str) -> String {
+        let mut html = String::with_capacity(text.len() + 32);
+        let mut at = 0;
+        for mark in self.marks(text) {
+            html.push_str(&escape_html(text.get(at..mark.start).unwrap_or("")));
+            html.push_str("<mark>");
+            html.push_str(&escape_html(text.get(mark.start..mark.end).unwrap_or("")));
+            html.push_str("</mark>");
+            at = mark.end;
+        }
+        html.push_str(&escape_html(text.get(at..).unwrap_or("")));
+        html
+    }
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Texts shorter than this are analysed whole for their snippet.
+const WINDOW_MIN_BYTES: usize = 4 * SNIPPET_BYTES;
+
+/// `(byte offset, slice)` of `text` around the first occurrence of one of `terms` (found in the
+/// folded text; terms are folded too). `None` when the text is short or no term occurs literally
+/// (a stemmed English term): then the whole text is analysed.
+fn window<'a>(text: &'a str, terms: &HashSet<String>) -> Option<(usize, &'a str)> {
+    if text.len() <= WINDOW_MIN_BYTES {
+        return None;
+    }
+    let folded = crate::fold::fold(text);
+    let first = terms.iter().filter_map(|t| folded.find(t.as_str())).min()?;
+    let char_index = folded.get(..first)?.chars().count();
+    let at = text.char_indices().nth(char_index).map(|(b, _)| b)?;
+    let from = floor_boundary(text, at.saturating_sub(SNIPPET_BYTES));
+    let to = ceil_boundary(text, at + 2 * SNIPPET_BYTES);
+    Some((from, text.get(from..to)?))
 }
 
 impl Snippets {
-    fn new(
-        searcher: &Searcher,
-        query: &dyn TantivyQuery,
-        index: &SearchIndex,
-    ) -> Result<Snippets, Error> {
+    fn new(query: &dyn TantivyQuery, index: &SearchIndex) -> Snippets {
         let f = &index.fields;
-        let make = |field, max| {
-            SnippetGenerator::create(searcher, query, field)
-                .map(|mut g| {
-                    g.set_max_num_chars(max);
-                    g
-                })
-                .map_err(|s| index.tantivy(s))
+        let make = |field| {
+            let mut terms = HashSet::new();
+            query.query_terms(&mut |term, _| {
+                if term.field() == field
+                    && let Some(text) = term.value().as_str()
+                {
+                    terms.insert(text.to_owned());
+                }
+            });
+            FieldSnippets {
+                analyzer: index.analyzer.text_analyzer(),
+                terms,
+            }
         };
-        Ok(Snippets {
-            title: make(f.title, 4096)?,
-            text: make(f.text, SNIPPET_BYTES)?,
-            comments: make(f.comments, SNIPPET_BYTES)?,
-        })
+        Snippets {
+            title: make(f.title),
+            text: make(f.text),
+            comments: make(f.comments),
+        }
     }
 
     fn title(&self, title: &str) -> String {
-        let snippet = self.title.snippet(title);
-        if snippet.highlighted().is_empty() {
-            escape_html(title)
-        } else {
-            snippet_html(&snippet, title.len())
-        }
+        self.title.whole(title)
     }
 
     fn body(&self, text: &str, comments: &[&str]) -> String {
-        let snippet = self.text.snippet(text);
-        if !snippet.highlighted().is_empty() {
-            return snippet_html(&snippet, text.len());
+        if let Some(html) = self.text.snippet(text) {
+            return html;
         }
-        for comment in comments {
-            let snippet = self.comments.snippet(comment);
-            if !snippet.highlighted().is_empty() {
-                return snippet_html(&snippet, comment.len());
-            }
-        }
-        lead(text)
+        comments
+            .iter()
+            .find_map(|c| self.comments.snippet(c))
+            .unwrap_or_else(|| lead(text))
     }
 }
 
@@ -587,34 +706,6 @@ fn lead(text: &str) -> String {
     }
     let mut html = escape_html(text[..end].trim());
     if end < text.len() {
-        html.push('…');
-    }
-    html
-}
-
-/// A snippet as HTML: the fragment escaped, its matches in `<mark>`, `…` where it was cut.
-fn snippet_html(snippet: &Snippet, source_len: usize) -> String {
-    let fragment = snippet.fragment();
-    let range = snippet.fragment_range();
-    let mut html = String::with_capacity(fragment.len() + 32);
-    if range.start > 0 {
-        html.push('…');
-    }
-    let mut at = 0;
-    for mark in tantivy::snippet::collapse_overlapped_ranges(snippet.highlighted()) {
-        let (Some(before), Some(marked)) =
-            (fragment.get(at..mark.start), fragment.get(mark.clone()))
-        else {
-            continue;
-        };
-        html.push_str(&escape_html(before));
-        html.push_str("<mark>");
-        html.push_str(&escape_html(marked));
-        html.push_str("</mark>");
-        at = mark.end;
-    }
-    html.push_str(&escape_html(fragment.get(at..).unwrap_or("")));
-    if range.end < source_len {
         html.push('…');
     }
     html

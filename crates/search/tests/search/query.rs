@@ -473,3 +473,29 @@ fn html_bodies_index_as_text() {
     assert_eq!(find(&index, "\"网络审查\""), [1]);
     assert_eq!(find(&index, "b"), Vec::<i64>::new());
 }
+
+#[test]
+fn snippets_of_long_texts_come_from_around_the_match() {
+    let long = format!(
+        "{}重要的发现在这里。{}",
+        "无关的句子。".repeat(400),
+        "结尾的句子。".repeat(400)
+    );
+    let mut english = "Filler words go here. ".repeat(300);
+    english.push_str("The protesters were RUNNING away.");
+    let (_dir, index) = index_of(&[version(1, "", &long), version(2, "", &english)]);
+    let hit = &index.search(&Query::new("发现")).unwrap().hits[0];
+    assert!(
+        hit.snippet_html.contains("重要的<mark>发现</mark>在这里"),
+        "{}",
+        hit.snippet_html
+    );
+    assert!(hit.snippet_html.starts_with('…') && hit.snippet_html.ends_with('…'));
+    // A stemmed term that is not literally in the text falls back to analysing it whole.
+    let hit = &index.search(&Query::new("runs")).unwrap().hits[0];
+    assert!(
+        hit.snippet_html.contains("<mark>RUNNING</mark>"),
+        "{}",
+        hit.snippet_html
+    );
+}
