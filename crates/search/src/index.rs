@@ -127,7 +127,14 @@ impl SearchIndex {
                 source,
             },
         })?;
-        SearchIndex::finish(index, fields, analyzer, dir.to_owned(), config)
+        SearchIndex::finish(
+            index,
+            fields,
+            analyzer,
+            dir.to_owned(),
+            config,
+            ReloadPolicy::OnCommitWithDelay,
+        )
     }
 
     /// An index in memory (tests, previews).
@@ -135,7 +142,14 @@ impl SearchIndex {
         let analyzer = Analyzer::new(config.user_dict.as_deref())?;
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
-        SearchIndex::finish(index, fields, analyzer, PathBuf::from("<memory>"), config)
+        SearchIndex::finish(
+            index,
+            fields,
+            analyzer,
+            PathBuf::from("<memory>"),
+            config,
+            ReloadPolicy::Manual,
+        )
     }
 
     fn finish(
@@ -144,13 +158,14 @@ impl SearchIndex {
         analyzer: Analyzer,
         path: PathBuf,
         config: &SearchConfig,
+        reload: ReloadPolicy,
     ) -> Result<SearchIndex, Error> {
         index
             .tokenizers()
             .register(TOKENIZER_NAME, analyzer.text_analyzer());
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(reload)
             .try_into()
             .map_err(|source| Error::Tantivy {
                 path: path.clone(),
@@ -164,6 +179,13 @@ impl SearchIndex {
             path,
             config: config.clone(),
         })
+    }
+
+    /// Makes searches see the last commit now. Commits through this index's writer are seen at
+    /// once anyway; commits by another process (the daemon, while a web shell searches) are
+    /// picked up by an on-disk index within about a second, or at this call.
+    pub fn reload(&self) -> Result<(), Error> {
+        self.reader.reload().map_err(|s| self.tantivy(s))
     }
 
     /// The analyser (to inspect how a text is segmented).

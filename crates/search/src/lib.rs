@@ -82,7 +82,9 @@ pub use analyzer::{Analyzer, MAX_TOKEN_BYTES};
 pub use error::Error;
 pub use html::text_from_html;
 pub use index::{IndexedVersion, SearchConfig, SearchIndex, SearchWriter, parse_time};
-pub use search::{DEFAULT_LIMIT, Hit, MAX_LIMIT, MAX_OFFSET, Query, Results, escape_html};
+pub use search::{
+    DEFAULT_LIMIT, Hit, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_BYTES, Query, Results, escape_html,
+};
 
 pub mod analyzer;
 mod error;

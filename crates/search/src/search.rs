@@ -24,6 +24,8 @@ pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 1000;
 /// The deepest offset a query may ask for (deep pages cost as much as all pages before them).
 pub const MAX_OFFSET: usize = 100_000;
+/// The longest query text accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 4096;
 /// Snippet length, in bytes of text (about 100 Chinese characters).
 const SNIPPET_BYTES: usize = 300;
 
@@ -91,8 +93,10 @@ pub struct Hit {
     pub title_html: String,
     /// Author as indexed.
     pub author: Option<String>,
-    /// A fragment of the text (or of the comments, when only they match), HTML-escaped, with
-    /// matches in `<mark>`; `…` marks a cut.
+    /// About 100 characters of the text around its best match (or of a comment, when only the
+    /// comments match; or the start of the text, when only the title or author does),
+    /// HTML-escaped, with matches in `<mark>`; `…` marks a cut. The start of the text for an
+    /// empty query text.
     pub snippet_html: String,
     /// Publication time (seconds).
     pub published_at: Option<i64>,
@@ -113,6 +117,12 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let f = &self.fields;
         let text = query.text.trim();
+        if text.len() > MAX_QUERY_BYTES {
+            return Err(Error::Query {
+                query: query.text.clone(),
+                message: format!("too long ({} bytes; at most {MAX_QUERY_BYTES})", text.len()),
+            });
+        }
         let user_query: Box<dyn TantivyQuery> = if text.is_empty() {
             Box::new(AllQuery)
         } else {

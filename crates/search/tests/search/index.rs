@@ -146,3 +146,15 @@ fn a_foreign_index_is_refused_clearly() {
     let err = SearchIndex::open(dir.path(), &small_config()).unwrap_err();
     assert!(err.to_string().contains("annals reindex"), "{err}");
 }
+
+#[test]
+fn another_handle_sees_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer_side = SearchIndex::open(dir.path(), &small_config()).unwrap();
+    let reader_side = SearchIndex::open(dir.path(), &small_config()).unwrap();
+    let mut writer = writer_side.writer().unwrap();
+    writer.add(&version(1, "", "新的内容")).unwrap();
+    writer.commit().unwrap();
+    reader_side.reload().unwrap();
+    assert_eq!(find(&reader_side, "内容"), [1]);
+}

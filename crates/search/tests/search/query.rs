@@ -365,6 +365,11 @@ fn bad_syntax_is_an_error_not_a_panic() {
             other => panic!("{bad:?}: expected a query error, got {other:?}"),
         }
     }
+    let huge = "网络 ".repeat(2000);
+    assert!(matches!(
+        index.search(&Query::new(huge)),
+        Err(Error::Query { .. })
+    ));
     let err = index
         .search(&Query::new("state:gone"))
         .unwrap_err()
