@@ -217,6 +217,24 @@ Examples:
   annals import-table deleted.jsonl --map url=link,title=title,published=date,gone_at=deleted,reason=why"
     )]
     ImportTable(ImportTableArgs),
+    /// Keyword trends: items per day, week or month matching each term, the share later gone,
+    /// and bursts.
+    #[command(
+        after_help = "An item matches a term when all the term's words occur in its title, segmented and folded as
+the search index does (Chinese words by jieba; traditional characters fold to simplified, so 網絡
+matches 网络). A burst is a bucket significantly above the term's trailing baseline (one-sided
+Poisson test, p < 0.001, at least twice the baseline and 5 items).
+
+Examples:
+  annals trend 台风 暴雨 --by day --since 2026-07-01
+  annals trend 疫苗 --by week --csv > vaccine.csv
+  annals trend 疫苗 --svg vaccine.svg"
+    )]
+    Trend(TrendArgs),
+    /// Reports: deletions (survival, latency, hour of day, per-term rates), metric
+    /// trajectories, or all of it as one HTML page.
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// The observer: schedule, fetch, archive, parse and record events until Ctrl-C.
     #[command(
         after_help = "Every due item is fetched within the request budget (youngest and confirming items first),
@@ -557,6 +575,138 @@ pub struct WatchOpts {
     /// Print JSON lines.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where a report goes (none of them: a summary on the terminal).
+#[derive(Debug, clap::Args)]
+pub struct Output {
+    /// Print the tables as CSV (the first table; all of them with --csv-dir).
+    #[arg(long)]
+    pub csv: bool,
+    /// Write every table as DIR/NAME.csv.
+    #[arg(long, value_name = "DIR", requires = "csv")]
+    pub csv_dir: Option<PathBuf>,
+    /// Print the tables as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the charts: into a directory, or the first chart to a FILE.svg.
+    #[arg(long, value_name = "DIR|FILE.svg")]
+    pub svg: Option<PathBuf>,
+}
+
+/// `annals trend`.
+#[derive(Debug, clap::Args)]
+pub struct TrendArgs {
+    /// Terms (words or short phrases).
+    #[arg(required = true)]
+    pub terms: Vec<String>,
+    /// Bucket: day, week or month.
+    #[arg(long, default_value = "day")]
+    pub by: String,
+    /// Only items of this watchlist.
+    #[arg(long)]
+    pub list: Option<String>,
+    /// Only items published at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only items published before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Calendar zone of the buckets.
+    #[arg(
+        long,
+        default_value = "+08:00",
+        value_name = "+HH:MM",
+        allow_hyphen_values = true
+    )]
+    pub utc_offset: String,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+/// `annals report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Deletions: survival curves, latency, hour of day, daily rates, per-term tests.
+    #[command(
+        after_help = "Deletion times are intervals [last seen live, first seen gone]. Survival is given two ways:
+Kaplan-Meier on the interval midpoints (with Greenwood's 95 % band), and Turnbull's estimator for
+interval-censored data. Items not gone are censored at their last live observation. Hours of day
+and days are in --utc-offset (UTC+8 by default, the platforms' zone). --by term tests each title
+word's deletion share against the overall share (exact binomial, Benjamini-Hochberg q-values).
+
+Examples:
+  annals report deletions --list weibo-hot
+  annals report deletions --by term --csv --csv-dir tables/
+  annals report deletions --svg charts/"
+    )]
+    Deletions(ReportDeletionsArgs),
+    /// Metric trajectories against item age: median and quartiles across a list, growth, and
+    /// one item against its list's median.
+    #[command(after_help = "Examples:
+  annals report metrics --list weibo-hot --metric heat
+  annals report metrics https://www.bilibili.com/video/BV117411r7R1 --metric view --svg view.svg")]
+    Metrics(ReportMetricsArgs),
+    /// One self-contained HTML page with every chart and table (deletions and metrics).
+    #[command(after_help = "Example:\n  annals report html report/ --list weibo-hot")]
+    Html {
+        /// Directory to write index.html into.
+        dir: PathBuf,
+        /// Only items of this watchlist.
+        #[arg(long)]
+        list: Option<String>,
+        /// Zone of hours and days.
+        #[arg(
+            long,
+            default_value = "+08:00",
+            value_name = "+HH:MM",
+            allow_hyphen_values = true
+        )]
+        utc_offset: String,
+    },
+}
+
+/// `annals report deletions`.
+#[derive(Debug, clap::Args)]
+pub struct ReportDeletionsArgs {
+    /// Only items of this watchlist.
+    #[arg(long)]
+    pub list: Option<String>,
+    /// Summaries by reason, platform or term.
+    #[arg(long, value_name = "reason|platform|term")]
+    pub by: Option<String>,
+    /// Terms need this many items to be tested.
+    #[arg(long, default_value_t = 50)]
+    pub min_term_items: u64,
+    /// Zone of hours and days.
+    #[arg(
+        long,
+        default_value = "+08:00",
+        value_name = "+HH:MM",
+        allow_hyphen_values = true
+    )]
+    pub utc_offset: String,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+/// `annals report metrics`.
+#[derive(Debug, clap::Args)]
+pub struct ReportMetricsArgs {
+    /// One item (URL, id or number), drawn against its list's median.
+    #[arg(conflicts_with = "list")]
+    pub item: Option<String>,
+    /// A whole watchlist.
+    #[arg(long)]
+    pub list: Option<String>,
+    /// The metric (view, like, heat, …).
+    #[arg(long, default_value = "view")]
+    pub metric: String,
+    /// Log scale for the values.
+    #[arg(long)]
+    pub log: bool,
+    #[command(flatten)]
+    pub out: Output,
 }
 
 /// `annals import-table`.

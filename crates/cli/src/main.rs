@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod import_table;
 mod observe;
+mod understand;
 
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -106,7 +107,7 @@ fn bar(cli: &Cli, total: u64, what: &str) -> ProgressBar {
     pb
 }
 
-fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>> {
+pub(crate) fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>> {
     match text {
         None => Ok(None),
         Some(t) => match parse_time(t) {
@@ -624,6 +625,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Seed(sd) => observe::seed(&cli, sd).await?,
         Command::Run(r) => observe::run(&cli, r).await?,
         Command::ImportTable(a) => import_table::import_table(&cli, a).await?,
+        Command::Trend(a) => understand::trend(&cli, a).await?,
+        Command::Report(args::ReportCmd::Deletions(a)) => {
+            understand::report_deletions(&cli, a).await?
+        }
+        Command::Report(args::ReportCmd::Metrics(a)) => understand::report_metrics(&cli, a).await?,
+        Command::Report(args::ReportCmd::Html {
+            dir,
+            list,
+            utc_offset,
+        }) => understand::report_html(&cli, dir, list.as_deref(), utc_offset).await?,
         Command::Item { key, json } => observe::item(&cli, key, *json).await?,
         Command::Events { since, kind, json } => {
             let since = time_arg(since, "--since")?;

@@ -24,6 +24,10 @@ fn jsonl(bytes: &[u8]) -> Vec<Value> {
 /// latency), which is 30 simulated seconds. Interval checks allow that much.
 const SYNC: i64 = 30;
 
+/// Simulated seconds before the end of the run within which a deletion cannot be expected as an
+/// event: the default `confirm_span` (15 min) plus 10 min to observe it a first time.
+const CONFIRMABLE: i64 = 25 * 60;
+
 #[test]
 fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,8 +182,11 @@ fn run_against_the_simulator_survives_kill_and_matches_the_truth() {
     let mut missed = Vec::new();
     for (id, c) in &changes {
         for (t, disappearance, _) in c {
-            // Count deletions of watched items, at least 10 simulated minutes before the end.
-            if *disappearance && *t >= added[id] && *t <= end - 600 {
+            // Count deletions of watched items that had time to be confirmed: a disappearance
+            // needs a second observation at least `confirm_span` (15 min by default) after the
+            // first, so one in the last 15 min cannot be an event yet; allow 10 min more to see
+            // it first.
+            if *disappearance && *t >= added[id] && *t <= end - CONFIRMABLE {
                 truly_gone += 1;
                 if !detected.contains(&(*id, *t)) {
                     missed.push((id, t));

@@ -21,8 +21,8 @@ use std::str::FromStr;
 
 use annals_store::{
     BoxFuture, Capture, CaptureFilter, CaptureOrder, ContentRow, Due, EventFilter, EventInfo,
-    LedgerBatch, ObservationRow, ObserverBatch, QueueStats, Store, StoreError, WarcFileEntry,
-    WatchInfo, WatchRow,
+    LedgerBatch, LifeRow, ObservationRow, ObserverBatch, QueueStats, Store, StoreError,
+    WarcFileEntry, WatchInfo, WatchRow,
 };
 use futures_util::TryStreamExt;
 use sqlx::sqlite::{
@@ -573,6 +573,38 @@ impl Store for SqliteStore {
         filter: &'a EventFilter,
     ) -> BoxFuture<'a, Result<Vec<EventInfo>, StoreError>> {
         Box::pin(observer::events(&self.pool, filter))
+    }
+
+    fn contents_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'_, Result<Vec<(i64, ContentRow)>, StoreError>> {
+        Box::pin(observer::contents_after(&self.pool, after, limit))
+    }
+
+    fn events_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'_, Result<Vec<(i64, EventInfo)>, StoreError>> {
+        Box::pin(observer::events_after(&self.pool, after, limit))
+    }
+
+    fn item_lives<'a>(
+        &'a self,
+        list: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<LifeRow>, StoreError>> {
+        Box::pin(observer::item_lives(&self.pool, list))
+    }
+
+    fn for_each_metrics<'a>(
+        &'a self,
+        list: Option<&'a str>,
+        item_id: Option<i64>,
+        each: &'a mut (dyn FnMut(i64, i64, &str) + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(observer::for_each_metrics(&self.pool, list, item_id, each))
     }
 
     fn queue_stats(&self, now: i64) -> BoxFuture<'_, Result<QueueStats, StoreError>> {

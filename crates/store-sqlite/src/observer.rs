@@ -1,8 +1,8 @@
 //! SQL of the observer's tables (migration 0003): the persistent queue and derived rows.
 
 use annals_store::{
-    Capture, ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, ObservationRow,
-    ObserverBatch, QueueStats, StoreError, WatchInfo, WatchRow,
+    Capture, ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, LifeRow,
+    ObservationRow, ObserverBatch, QueueStats, StoreError, WatchInfo, WatchRow,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
@@ -621,7 +621,8 @@ pub(crate) async fn queue_stats(pool: &SqlitePool, now: i64) -> Result<QueueStat
     .await
     .map_err(q)?;
     let next: Option<i64> = sqlx::query_scalar(
-        "SELECT min(next_due) FROM watch WHERE paused = 0 AND (claimed_until IS NULL OR claimed_until < ?)",
+        "SELECT min(next_due) FROM watch WHERE paused = 0 AND next_due < 9223372036854775807 \
+         AND (claimed_until IS NULL OR claimed_until < ?)",
     )
     .bind(now)
     .fetch_one(pool)
@@ -653,4 +654,151 @@ pub(crate) async fn set_paused(
             .map_err(q)?;
     }
     tx.commit().await.map_err(q)
+}
+
+pub(crate) async fn contents_after(
+    pool: &SqlitePool,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<(i64, ContentRow)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT rowid AS n, item_id, content_hash, first_seen, title, body, author, published_at \
+         FROM contents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+    )
+    .bind(after)
+    .bind(limit.min(i64::MAX as u64) as i64)
+    .fetch_all(pool)
+    .await
+    .map_err(q)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("n")?,
+                ContentRow {
+                    item_id: r.try_get("item_id")?,
+                    content_hash: r.try_get("content_hash")?,
+                    first_seen: r.try_get("first_seen")?,
+                    title: r.try_get("title")?,
+                    body: r.try_get("body")?,
+                    author: r.try_get("author")?,
+                    published_at: r.try_get("published_at")?,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(q)
+}
+
+pub(crate) async fn events_after(
+    pool: &SqlitePool,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<(i64, EventInfo)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.item_id, e.kind, e.at, e.state, e.last_seen_live, e.first_seen_gone, \
+         e.detail, i.canonical_url, i.platform FROM events e JOIN items i ON i.id = e.item_id \
+         WHERE e.id > ? ORDER BY e.id LIMIT ?",
+    )
+    .bind(after)
+    .bind(limit.min(i64::MAX as u64) as i64)
+    .fetch_all(pool)
+    .await
+    .map_err(q)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                EventInfo {
+                    event: EventRow {
+                        item_id: r.try_get("item_id")?,
+                        kind: r.try_get("kind")?,
+                        at: r.try_get("at")?,
+                        state: r.try_get("state")?,
+                        last_seen_live: r.try_get("last_seen_live")?,
+                        first_seen_gone: r.try_get("first_seen_gone")?,
+                        detail: r.try_get("detail")?,
+                    },
+                    url: r.try_get("canonical_url")?,
+                    platform: r.try_get("platform")?,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(q)
+}
+
+pub(crate) async fn item_lives(
+    pool: &SqlitePool,
+    list: Option<&str>,
+) -> Result<Vec<LifeRow>, StoreError> {
+    // Correlated subqueries, each on an index: (item_id, observed_at), the contents key,
+    // (item_id, at).
+    let rows = sqlx::query(
+        "SELECT w.item_id, i.canonical_url, i.platform, w.list, w.added_at, w.state, \
+         w.last_seen_live, w.last_observed, \
+         (SELECT min(o.observed_at) FROM observations o WHERE o.item_id = w.item_id) AS first_observed, \
+         (SELECT min(c.published_at) FROM contents c WHERE c.item_id = w.item_id) AS published_at, \
+         (SELECT c.title FROM contents c WHERE c.item_id = w.item_id ORDER BY c.first_seen DESC LIMIT 1) AS title, \
+         e.last_seen_live AS gone_live, e.first_seen_gone AS gone_first, e.state AS gone_state \
+         FROM watch w JOIN items i ON i.id = w.item_id \
+         LEFT JOIN events e ON e.id = (SELECT min(e2.id) FROM events e2 \
+              WHERE e2.item_id = w.item_id AND e2.kind = 'disappeared') \
+         WHERE (?1 IS NULL OR w.list = ?1) ORDER BY w.item_id",
+    )
+    .bind(list)
+    .fetch_all(pool)
+    .await
+    .map_err(q)?;
+    rows.iter()
+        .map(|r| {
+            let gone_live: Option<i64> = r.try_get("gone_live")?;
+            let gone_first: Option<i64> = r.try_get("gone_first")?;
+            let gone_state: Option<String> = r.try_get("gone_state")?;
+            Ok(LifeRow {
+                item_id: r.try_get("item_id")?,
+                url: r.try_get("canonical_url")?,
+                platform: r.try_get("platform")?,
+                list: r.try_get("list")?,
+                added_at: r.try_get("added_at")?,
+                first_observed: r.try_get("first_observed")?,
+                last_observed: r.try_get("last_observed")?,
+                last_seen_live: r.try_get("last_seen_live")?,
+                state: r.try_get("state")?,
+                published_at: r.try_get("published_at")?,
+                title: r.try_get("title")?,
+                first_gone: match (gone_live, gone_first) {
+                    (Some(l), Some(f)) => Some((l, f, gone_state.unwrap_or_default())),
+                    _ => None,
+                },
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(q)
+}
+
+pub(crate) async fn for_each_metrics(
+    pool: &SqlitePool,
+    list: Option<&str>,
+    item_id: Option<i64>,
+    each: &mut (dyn FnMut(i64, i64, &str) + Send),
+) -> Result<(), StoreError> {
+    use futures_util::TryStreamExt;
+    let query = sqlx::query(
+        "SELECT o.item_id, o.observed_at, o.metrics FROM observations o \
+         JOIN watch w ON w.item_id = o.item_id \
+         WHERE o.metrics IS NOT NULL AND (?1 IS NULL OR w.list = ?1) \
+         AND (?2 IS NULL OR o.item_id = ?2) ORDER BY o.item_id, o.observed_at, o.id",
+    )
+    .bind(list)
+    .bind(item_id);
+    let mut rows = query.fetch(pool);
+    while let Some(r) = rows.try_next().await.map_err(q)? {
+        let metrics: String = r.try_get("metrics").map_err(q)?;
+        each(
+            r.try_get("item_id").map_err(q)?,
+            r.try_get("observed_at").map_err(q)?,
+            &metrics,
+        );
+    }
+    Ok(())
 }

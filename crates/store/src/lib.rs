@@ -20,8 +20,8 @@ use std::pin::Pin;
 
 pub use annals_model::{Capture, WarcFileEntry};
 pub use observer::{
-    ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, ObservationRow, ObserverBatch,
-    QueueStats, WatchInfo, WatchRow,
+    ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, LifeRow, ObservationRow,
+    ObserverBatch, QueueStats, WatchInfo, WatchRow,
 };
 
 mod observer;
@@ -272,6 +272,36 @@ pub trait Store: Send + Sync {
 
     /// The queue at `now`.
     fn queue_stats(&self, now: i64) -> BoxFuture<'_, Result<QueueStats, StoreError>>;
+
+    /// Content versions with a row number above `after`, in that order, `limit` at most: the
+    /// search index catches up with them.
+    fn contents_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'_, Result<Vec<(i64, ContentRow)>, StoreError>>;
+
+    /// Events with an id above `after`, in id order, `limit` at most.
+    fn events_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'_, Result<Vec<(i64, EventInfo)>, StoreError>>;
+
+    /// Every watched item's life (optionally of one list), in id order: the analyses' input.
+    fn item_lives<'a>(
+        &'a self,
+        list: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<LifeRow>, StoreError>>;
+
+    /// Calls `each(item_id, observed_at, metrics_json)` on every observation with metrics, of
+    /// one list or one item (or all), in (item, time) order, streaming.
+    fn for_each_metrics<'a>(
+        &'a self,
+        list: Option<&'a str>,
+        item_id: Option<i64>,
+        each: &'a mut (dyn FnMut(i64, i64, &str) + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Pauses or resumes items.
     fn set_paused<'a>(

@@ -233,3 +233,32 @@ pub struct QueueStats {
     /// Earliest next due time among unclaimed, unpaused items.
     pub next_due: Option<i64>,
 }
+
+/// One watched item's life, as the analyses read it (`annals report`, `annals trend`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LifeRow {
+    /// Item row id.
+    pub item_id: i64,
+    /// Canonical URL.
+    pub url: String,
+    /// Platform.
+    pub platform: String,
+    /// Watchlist.
+    pub list: String,
+    /// When it was first watched (unix seconds).
+    pub added_at: i64,
+    /// Its first observation.
+    pub first_observed: Option<i64>,
+    /// Its last observation.
+    pub last_observed: Option<i64>,
+    /// Its last observation showing it live.
+    pub last_seen_live: Option<i64>,
+    /// Its current state.
+    pub state: Option<String>,
+    /// Earliest publication time of its content versions (RFC 3339, as stored).
+    pub published_at: Option<String>,
+    /// Title of its latest content version.
+    pub title: Option<String>,
+    /// Its first confirmed disappearance: `(last_seen_live, first_seen_gone, state)`.
+    pub first_gone: Option<(i64, i64, String)>,
+}
