@@ -751,10 +751,15 @@ pub enum Seed {
     /// Add a seed.
     #[command(
         after_help = "KIND is one of: feed (an RSS/Atom URL), weibo-user (a user id or URL), bilibili-uploader
-(a mid or space URL), zhihu-question (a question URL or id: its answers).
+(a mid or space.bilibili.com URL), zhihu-question (a question URL or id: its answers).
 
-Example:
-  annals seed add feed https://example.org/feed.xml --list blogs"
+bilibili-uploader observes the uploader's video list (x/space/wbi/arc/search, newest 30, WBI-signed
+with keys fetched from x/web-interface/nav, which is archived too) and watches every video it lists.
+A refused signature (-403) or risk control (-352) is recorded as blocked, never as a deletion.
+
+Examples:
+  annals seed add feed https://example.org/feed.xml --list blogs
+  annals seed add bilibili-uploader 53456 --list uploaders"
     )]
     Add {
         /// feed | weibo-user | bilibili-uploader | zhihu-question

@@ -199,10 +199,21 @@ pub async fn seed(cli: &Cli, cmd: &Seed) -> Result<()> {
             }
         }
         "bilibili-uploader" => {
-            if target.chars().all(|c| c.is_ascii_digit()) {
+            let input = if target.chars().all(|c| c.is_ascii_digit()) {
                 format!("https://space.bilibili.com/{target}")
             } else {
                 target.clone()
+            };
+            match annals_platforms::ItemRef::parse(&input) {
+                Ok(r)
+                    if r.kind == annals_platforms::Kind::User
+                        && r.platform == annals_platforms::Platform::Bilibili =>
+                {
+                    input
+                }
+                _ => bail!(
+                    "{target:?} is not a Bilibili uploader: give its mid (digits) or https://space.bilibili.com/MID"
+                ),
             }
         }
         "zhihu-question" => {

@@ -11,6 +11,9 @@
 //!   payloads as revisits), parses them with `annals_platforms`, feeds each item's
 //!   `annals_timeline::Timeline` and commits observations, content versions, events and the
 //!   next due time ([`derive::apply`], with `annals_schedule`'s policy and back-off).
+//!   Requests marked WBI-signed are signed with keys from Bilibili's `nav` (fetched and
+//!   archived like any request, cached for a few clock hours, dropped when a signed call is
+//!   refused) and `wts` from the clock.
 //! - [`Observer::catch_up`] derives the same rows from archived records alone: `annals
 //!   reindex` is a catch-up from zero, and a crash between archiving and deriving is healed at
 //!   the next start.
@@ -35,6 +38,7 @@ mod config;
 mod observer;
 mod records;
 mod run;
+mod wbi;
 
 /// What went wrong in the observer.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use annals_archive::{ExchangeContext, exchange_records_with_id};
 use annals_capture::{Exchange, FetchOptions, Fetcher};
 use annals_model::{Capture, Observation, State};
-use annals_platforms::ItemRef;
+use annals_platforms::{ItemRef, Signing};
 use annals_schedule::{Priority, SplitMix64};
 use annals_store::{Due, ObserverBatch, WatchRow};
 use annals_warc::digest;
@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use crate::derive::{apply, load_timeline};
 use crate::observer::{item_ref, watch_row};
 use crate::records::{ITEM_FIELD, OwnedResponse, WatchRecord};
+use crate::wbi::SharedKeys;
 use crate::{Clock, Observer, ObserverError, parse_rate};
 
 /// How to run.
@@ -119,6 +120,9 @@ struct Fetched {
     /// One entry per adapter request: the exchanges of its fetch (redirect hops, dated `at` on
     /// the observer's clock) with their payload digests, or the error.
     requests: Vec<(String, Result<Vec<Hop>, String>)>,
+    /// Exchanges made for the fetch but observing no item (the WBI keys' `nav`): archived
+    /// without `Annals-Item`.
+    aux: Vec<Hop>,
 }
 
 /// A token bucket on the clock.
@@ -213,6 +217,7 @@ async fn fetch_item(
     fetcher: Fetcher,
     rewrite: Arc<dyn Fn(&str) -> String + Send + Sync>,
     clock: Arc<dyn Clock>,
+    wbi_keys: SharedKeys,
 ) -> Fetched {
     let at = clock.now_f64();
     // Records carry the observer's clock, which is the simulator's when one is followed.
@@ -229,11 +234,24 @@ async fn fetch_item(
             .collect()
     };
     let mut requests = Vec::new();
+    let mut aux = Vec::new();
     match item_ref(&due) {
         Err(e) => requests.push((due.canonical_url.clone(), Err(e))),
         Ok(item) => {
             for r in annals_platforms::requests(&item) {
-                let url = rewrite(&r.url);
+                let mut url = rewrite(&r.url);
+                let mut signed_with = None;
+                if r.sign == Some(Signing::Wbi) {
+                    let (keys, nav) =
+                        crate::wbi::keys(&wbi_keys, &fetcher, rewrite.as_ref(), clock.now_f64())
+                            .await;
+                    aux.extend(finish(nav));
+                    if let Some(keys) = keys {
+                        let wts = clock.now();
+                        url = rewrite(&annals_platforms::wbi::sign_url(&r.url, &keys, wts));
+                        signed_with = Some(keys);
+                    }
+                }
                 let result = match fetcher.fetch_with(&url, &r.headers).await {
                     Ok(f) => Ok(finish(f.hops)),
                     Err(e) => {
@@ -244,6 +262,15 @@ async fn fetch_item(
                         }
                     }
                 };
+                // Refused signature: the next signed request fetches fresh keys.
+                if let (Some(keys), Ok(hops)) = (&signed_with, &result)
+                    && let Some((last, _)) = hops.last()
+                    && annals_platforms::wbi::signature_rejected(
+                        &OwnedResponse::from_message(&url, &last.response, None).body,
+                    )
+                {
+                    wbi_keys.lock().await.refused(keys);
+                }
                 // The first response decides the state: when it failed, the rest is moot.
                 let failed = result
                     .as_ref()
@@ -255,7 +282,12 @@ async fn fetch_item(
             }
         }
     }
-    Fetched { due, at, requests }
+    Fetched {
+        due,
+        at,
+        requests,
+        aux,
+    }
 }
 
 impl Observer {
@@ -283,6 +315,7 @@ impl Observer {
         let rewrite: Arc<dyn Fn(&str) -> String + Send + Sync> =
             Arc::new(move |u: &str| config.rewrite(u));
         let clock = self.clock.clone();
+        let wbi_keys = SharedKeys::default();
         let t0 = clock.now_f64();
         let end = opts.run_for.map(|s| t0 + s);
         let mut global = Bucket::new(rate, t0);
@@ -345,9 +378,10 @@ impl Observer {
                             .cloned()
                             .ok_or_else(|| ObserverError::Other("no fetcher".into()))?;
                         let (tx, rewrite, clock) = (tx.clone(), rewrite.clone(), clock.clone());
+                        let wbi_keys = wbi_keys.clone();
                         inflight += 1;
                         tokio::spawn(async move {
-                            let f = fetch_item(due, fetcher, rewrite, clock).await;
+                            let f = fetch_item(due, fetcher, rewrite, clock, wbi_keys).await;
                             let _ = tx.send(f).await;
                         });
                     }
@@ -480,14 +514,13 @@ impl Observer {
         // The archived originals of unchanged payloads, looked up for the whole batch at once.
         let mut wanted: Vec<(String, String)> = Vec::new();
         for f in &batch {
-            for (_, result) in &f.requests {
-                for (ex, d) in result
-                    .iter()
-                    .flatten()
-                    .filter(|(ex, _)| ex.truncated.is_none())
-                {
-                    wanted.push((ex.url.clone(), d.clone()));
-                }
+            let aux = f.aux.iter();
+            let item_hops = f.requests.iter().flat_map(|(_, r)| r.iter().flatten());
+            for (ex, d) in aux
+                .chain(item_hops)
+                .filter(|(ex, _)| ex.truncated.is_none())
+            {
+                wanted.push((ex.url.clone(), d.clone()));
             }
         }
         let originals: HashMap<(String, String), Capture> = self
@@ -504,6 +537,31 @@ impl Observer {
         // Per fetch: the first response record id and the parsed responses.
         let mut parsed: Vec<(String, Vec<OwnedResponse>)> = Vec::with_capacity(batch.len());
         for f in &batch {
+            // Exchanges that observe no item (WBI keys): archived like any other, unlinked.
+            let chain: Vec<String> = f.aux.iter().map(|(h, _)| h.url.clone()).collect();
+            for (hop, (ex, payload_digest)) in f.aux.iter().enumerate() {
+                let original = if ex.truncated.is_none() {
+                    originals.get(&(ex.url.clone(), payload_digest.clone()))
+                } else {
+                    None
+                };
+                let cx = ExchangeContext {
+                    hop,
+                    hops: f.aux.len(),
+                    chain: &chain,
+                    extra: &[],
+                    metadata: false,
+                };
+                let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+                records.extend(exchange_records_with_id(
+                    ex,
+                    payload_digest,
+                    original,
+                    &cx,
+                    &id,
+                ));
+                status.requests += 1;
+            }
             let first_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
             let mut responses = Vec::new();
             let mut n_records = 0usize;

@@ -1,6 +1,9 @@
-//! Bilibili videos (platforms.md §1).
+//! Bilibili videos and uploaders (platforms.md §1).
 //!
-//! The primary probe is `GET /x/web-interface/view?bvid=…` (no WBI signature needed). [`parse`]
+//! Videos: the primary probe is `GET /x/web-interface/view?bvid=…` (no WBI signature needed).
+//! Uploaders (`space.bilibili.com/<mid>`): `GET /x/space/wbi/arc/search?mid=…` (WBI-signed by
+//! the shell, [`crate::wbi`]), newest first; its videos (`data.list.vlist[].bvid`) are the
+//! observation's children, and `data.page.count` is the metric `videos`. [`parse`]
 //! also reads the other recorded endpoints when the observer has them for the same video:
 //! `archive/stat`, `x/v2/reply/count`, `x/v2/reply`, and the list endpoints `popular`,
 //! `ranking/v2`, `wbi/search/type`, `space/wbi/arc/search` (the video's entry in the list).
@@ -14,11 +17,11 @@ use annals_model::{ChildRef, Content, GoneReason, Observation, State};
 use serde_json::Value;
 
 use crate::common::{
-    Request, Response, failure, int_of, looks_like_html, merge, observe, set_content, str_field,
-    take_metrics, text_of, unix_field,
+    Request, Response, Signing, failure, int_of, looks_like_html, merge, observe, set_content,
+    str_field, take_metrics, text_of, unix_field,
 };
-use crate::ids::{aid_to_bvid, bvid_to_aid};
-use crate::item::ItemRef;
+use crate::ids::{aid_to_bvid, bvid_to_aid, normalise_bvid};
+use crate::item::{ItemRef, Kind};
 
 const STAT_FIELDS: [(&str, &str); 7] = [
     ("view", "view"),
@@ -30,10 +33,28 @@ const STAT_FIELDS: [(&str, &str); 7] = [
     ("like", "like"),
 ];
 
-/// The requests to observe a video: `x/web-interface/view` by `bvid`.
+/// Videos the uploader list asks for per page (`ps`; the endpoint allows up to 50).
+pub const UPLOADER_PAGE_SIZE: u32 = 30;
+
+/// The requests to observe a video (`x/web-interface/view` by `bvid`) or an uploader (the first
+/// page of `x/space/wbi/arc/search`, newest first, marked [`Signing::Wbi`]).
 ///
-/// The shell adds a browser User-Agent and the `buvid3` cookie; `Referer` is set here.
+/// The shell adds a browser User-Agent, the `buvid3` cookie and the WBI signature; `Referer` is
+/// set here.
 pub fn requests(item: &ItemRef) -> Vec<Request> {
+    if item.kind == Kind::User {
+        let mid = item.bilibili_mid().unwrap_or("");
+        let referer = format!("https://space.bilibili.com/{mid}/");
+        return vec![
+            Request::get(
+                format!(
+                    "https://api.bilibili.com/x/space/wbi/arc/search?mid={mid}&ps={UPLOADER_PAGE_SIZE}&pn=1&order=pubdate"
+                ),
+                &[("Referer", referer.as_str()), ("Accept", "application/json")],
+            )
+            .signed(Signing::Wbi),
+        ];
+    }
     vec![Request::get(
         format!(
             "https://api.bilibili.com/x/web-interface/view?bvid={}",
@@ -126,6 +147,15 @@ fn parse_one(item: &ItemRef, resp: &Response<'_>) -> Observation {
         return obs;
     }
     let data = json.get("data").unwrap_or(&Value::Null);
+    if item.kind == Kind::User {
+        if path.ends_with("/arc/search") {
+            read_uploader(item, &mut obs, data);
+        } else {
+            obs.state = State::Error;
+            obs.signal.message = Some(format!("unsupported endpoint {path} for an uploader"));
+        }
+        return obs;
+    }
     let aid = bvid_to_aid(&item.native_id);
     match path {
         p if p.ends_with("/x/web-interface/view") || p.ends_with("/x/web-interface/wbi/view") => {
@@ -191,6 +221,54 @@ fn parse_one(item: &ItemRef, resp: &Response<'_>) -> Observation {
         }
     }
     obs
+}
+
+/// An uploader's video list (`data.list.vlist[]`): each video becomes a child.
+fn read_uploader(item: &ItemRef, obs: &mut Observation, data: &Value) {
+    let Some(vlist) = data
+        .get("list")
+        .and_then(|l| l.get("vlist"))
+        .and_then(Value::as_array)
+    else {
+        obs.state = State::Error;
+        obs.signal.message = Some("code 0 without `data.list.vlist`".to_owned());
+        return;
+    };
+    let mid = item.bilibili_mid().unwrap_or("");
+    for entry in vlist {
+        if let Some(owner) = entry.get("mid").and_then(text_of)
+            && owner != mid
+        {
+            obs.state = State::Error;
+            obs.signal.message = Some(format!("list of uploader {owner}, not {mid}"));
+            obs.children.clear();
+            return;
+        }
+        let bvid = entry
+            .get("bvid")
+            .and_then(Value::as_str)
+            .and_then(normalise_bvid)
+            .or_else(|| {
+                entry
+                    .get("aid")
+                    .and_then(Value::as_u64)
+                    .and_then(aid_to_bvid)
+            });
+        if let Some(bvid) = bvid
+            && !obs.children.iter().any(|c| c.native_id == bvid)
+        {
+            obs.children.push(ChildRef {
+                platform: "bilibili".to_owned(),
+                url: format!("https://www.bilibili.com/video/{bvid}"),
+                native_id: bvid,
+            });
+        }
+    }
+    take_metrics(
+        data.get("page").unwrap_or(&Value::Null),
+        &[("count", "videos")],
+        &mut obs.metrics,
+    );
 }
 
 fn not_listed(status: u16, code: i64) -> Observation {
@@ -303,6 +381,78 @@ mod tests {
             reqs[0].url,
             "https://api.bilibili.com/x/web-interface/view?bvid=BV17x411w7KC"
         );
+    }
+
+    #[test]
+    fn uploader_request_is_wbi_signed() {
+        let item = ItemRef::parse("https://space.bilibili.com/53456").unwrap();
+        let reqs = requests(&item);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            reqs[0].url,
+            "https://api.bilibili.com/x/space/wbi/arc/search?mid=53456&ps=30&pn=1&order=pubdate"
+        );
+        assert_eq!(reqs[0].sign, Some(Signing::Wbi));
+        assert!(
+            reqs[0]
+                .headers
+                .contains(&("Referer".into(), "https://space.bilibili.com/53456/".into()))
+        );
+        assert_eq!(requests(&ItemRef::parse("av170001").unwrap())[0].sign, None);
+    }
+
+    #[test]
+    fn uploader_lists() {
+        let item = ItemRef::parse("https://space.bilibili.com/7").unwrap();
+        let url = "https://api.bilibili.com/x/space/wbi/arc/search?mid=7&ps=30&pn=1&order=pubdate&wts=1&w_rid=x";
+        let obs = |body: &str| {
+            parse(
+                &item,
+                &[Response {
+                    url,
+                    status: 200,
+                    headers: &[],
+                    body: body.as_bytes(),
+                }],
+            )
+        };
+        let listed = obs(
+            r#"{"code":0,"data":{"list":{"vlist":[{"mid":7,"bvid":"BV17x411w7KC"},{"mid":7,"aid":1},{"mid":7,"bvid":"BV17x411w7KC"},{"mid":7,"bvid":"nope"}]},"page":{"count":4}}}"#,
+        );
+        assert_eq!(listed.state, State::Live);
+        let ids: Vec<_> = listed
+            .children
+            .iter()
+            .map(|c| c.native_id.as_str())
+            .collect();
+        assert_eq!(ids, ["BV17x411w7KC", "BV1xx411c7mQ"]);
+        assert_eq!(listed.metrics["videos"], annals_model::Metric::Exact(4));
+        let empty = obs(r#"{"code":0,"data":{"list":{"vlist":[]},"page":{"count":0}}}"#);
+        assert_eq!((empty.state, empty.children.len()), (State::Live, 0));
+        for (body, state) in [
+            (r#"{"code":0,"data":{"list":{}}}"#, "error"),
+            (
+                r#"{"code":0,"data":{"list":{"vlist":[{"mid":8,"bvid":"BV17x411w7KC"}]}}}"#,
+                "error",
+            ),
+            // A refused signature and risk control are blocks, never disappearances.
+            (
+                r#"{"code":-403,"message":"访问权限不足","ttl":1}"#,
+                "blocked",
+            ),
+            (
+                r#"{"code":-352,"message":"风控校验失败","ttl":1,"data":{"v_voucher":"v"}}"#,
+                "blocked",
+            ),
+            (
+                r#"{"code":-404,"message":"啥都木有","ttl":1}"#,
+                "gone:unknown",
+            ),
+        ] {
+            let o = obs(body);
+            assert_eq!(o.state.as_str(), state, "{body}");
+            assert!(o.children.is_empty(), "{body}");
+        }
     }
 
     #[test]

@@ -5,15 +5,28 @@ use annals_model::{Content, Metric, Observation, Signal, State};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// An HTTP request an adapter wants made. The shell adds cookies, User-Agent and any signature.
+/// An HTTP request an adapter wants made. The shell adds cookies, User-Agent and any signature
+/// that [`Request::sign`] asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// HTTP method (`GET`).
     pub method: String,
-    /// Absolute URL.
+    /// Absolute URL (unsigned).
     pub url: String,
     /// Headers the endpoint expects, as `(name, value)`.
     pub headers: Vec<(String, String)>,
+    /// The signature the endpoint needs, if any. Signing needs keys and the time, so the shell
+    /// does it (for [`Signing::Wbi`]: [`crate::wbi::sign_url`] with keys from
+    /// [`crate::wbi::nav_request`]).
+    pub sign: Option<Signing>,
+}
+
+/// A request signature the shell must add before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Signing {
+    /// Bilibili WBI: `wts` and `w_rid` query parameters (platforms.md §1.8, [`crate::wbi`]).
+    Wbi,
 }
 
 impl Request {
@@ -25,7 +38,14 @@ impl Request {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            sign: None,
         }
+    }
+
+    /// The same request, marked as needing `signing`.
+    pub(crate) fn signed(mut self, signing: Signing) -> Self {
+        self.sign = Some(signing);
+        self
     }
 }
 

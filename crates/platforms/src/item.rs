@@ -42,7 +42,9 @@ pub enum Kind {
     Answer,
     /// A Weibo post (native id: the numeric `mid`).
     Post,
-    /// A Weibo user (native id: `u/<uid>`).
+    /// A Weibo user (native id: `u/<uid>`) or a Bilibili uploader (native id: `space/<mid>`,
+    /// canonical URL `https://space.bilibili.com/<mid>`; observed through the uploader's video
+    /// list, whose videos are its children).
     User,
     /// A web page (native id: the URL).
     Page,
@@ -118,7 +120,7 @@ fn digits(s: &str) -> bool {
 impl ItemRef {
     /// Parse a URL or a bare id (`BV…`, `av…`).
     ///
-    /// Bilibili `bilibili.com/video/<BV|av>`; Zhihu `zhihu.com/question/<q>`,
+    /// Bilibili `bilibili.com/video/<BV|av>`, uploaders `space.bilibili.com/<mid>`; Zhihu `zhihu.com/question/<q>`,
     /// `…/question/<q>/answer/<a>`, `zhihu.com/answer/<a>`; Weibo `weibo.com/<uid>/<bid|mid>`,
     /// `weibo.com/u/<uid>`, `m.weibo.cn/detail/<mid|bid>`, `m.weibo.cn/status/<bid|mid>`,
     /// `m.weibo.cn/u/<uid>`, `m.weibo.cn/profile/<uid>`. Any other http(s) URL (including
@@ -166,6 +168,12 @@ impl ItemRef {
             if let ["video", id, ..] = segs[..] {
                 return Self::bilibili(id);
             }
+            if host == "space.bilibili.com"
+                && let [mid, ..] = segs[..]
+                && digits(mid)
+            {
+                return Ok(Self::bilibili_uploader(mid));
+            }
             return Ok(web());
         }
         if host == "zhihu.com" || host.ends_with(".zhihu.com") {
@@ -196,7 +204,11 @@ impl ItemRef {
         };
         let id = item.native_id.as_str();
         let parsed = match item.platform.as_str() {
-            "bilibili" => Self::bilibili(id).map_err(|_| bad())?,
+            "bilibili" => match id.strip_prefix("space/") {
+                Some(mid) if digits(mid) => Self::bilibili_uploader(mid),
+                Some(_) => return Err(bad()),
+                None => Self::bilibili(id).map_err(|_| bad())?,
+            },
             "zhihu" => match id.split_once('/') {
                 Some(("question", q)) if digits(q) => Self::zhihu(Kind::Question, q),
                 Some(("answer", a)) if digits(a) => Self::zhihu(Kind::Answer, a),
@@ -240,6 +252,20 @@ impl ItemRef {
             canonical_url: format!("https://www.bilibili.com/video/{bvid}"),
             native_id: bvid,
         })
+    }
+
+    fn bilibili_uploader(mid: &str) -> ItemRef {
+        ItemRef {
+            platform: Platform::Bilibili,
+            kind: Kind::User,
+            native_id: format!("space/{mid}"),
+            canonical_url: format!("https://space.bilibili.com/{mid}"),
+        }
+    }
+
+    /// The Bilibili uploader's `mid` of an uploader item (`space/<mid>`).
+    pub(crate) fn bilibili_mid(&self) -> Option<&str> {
+        self.native_id.strip_prefix("space/")
     }
 
     fn zhihu(kind: Kind, id: &str) -> ItemRef {
@@ -364,6 +390,34 @@ mod tests {
             ItemRef::parse("av0"),
             Err(ItemRefError::InvalidId { .. })
         ));
+        for input in [
+            "https://space.bilibili.com/53456",
+            "https://space.bilibili.com/53456/video?tid=0",
+            "http://SPACE.bilibili.com/53456/",
+        ] {
+            check(
+                input,
+                Platform::Bilibili,
+                Kind::User,
+                "space/53456",
+                "https://space.bilibili.com/53456",
+            );
+        }
+        // Other space pages are web pages, and a bad uploader id is no reference.
+        assert_eq!(
+            ItemRef::parse("https://space.bilibili.com/")
+                .unwrap()
+                .platform,
+            Platform::Web
+        );
+        assert!(
+            ItemRef::from_item(&Item {
+                platform: "bilibili".into(),
+                native_id: "space/x1".into(),
+                ..Item::default()
+            })
+            .is_err()
+        );
         check(
             "https://b23.tv/AbCdEf",
             Platform::Web,

@@ -6,11 +6,15 @@
 //! - [`ItemRef`]: parse a URL or id (`BV…`, `av…`, Zhihu question/answer URLs, Weibo post and
 //!   user URLs, any other http(s) URL as `web`, of kind [`Kind::Feed`] when the URL looks like a
 //!   feed) into platform, [`Kind`], native id and canonical URL. [`aid_to_bvid`]/[`bvid_to_aid`] and [`mid_to_bid`]/[`bid_to_mid`] convert ids.
-//! - [`requests`]: the API calls to make for an item ([`Request`]).
+//! - [`requests`]: the API calls to make for an item ([`Request`]); a request marked
+//!   [`Signing::Wbi`] must be signed by the shell with [`wbi::sign_url`] (keys from
+//!   [`wbi::nav_request`], time passed in).
 //! - [`parse`]: the responses ([`Response`]) → one [`Observation`]: a [`State`] with the raw
 //!   signal, metrics ([`Metric`], including approximate counts such as `1.2万`), content and
 //!   a content hash. **Parsers never fail**: empty or malformed bodies, CAPTCHA pages and 5xx
 //!   answers become `Error` or `Blocked` observations that record what was seen.
+//! - A Bilibili uploader (`space.bilibili.com/<mid>`, [`Kind::User`]) is observed through its
+//!   video list; the videos are the observation's children.
 //! - Per-platform modules [`bilibili`], [`zhihu`], [`weibo`], [`web`] expose the signal tables
 //!   (`code_state`, `error_state`, `placeholder_state`, …) used by the parsers. [`web`] also
 //!   decodes bodies (content encoding, charset) and extracts readable pages; [`feed`] reads
@@ -40,13 +44,14 @@
 #![deny(missing_docs)]
 
 pub use annals_model::{ChildRef, Content, GoneReason, Metric, Observation, Signal, State};
-pub use common::{Request, Response, parse_count};
+pub use common::{Request, Response, Signing, parse_count};
 pub use ids::{aid_to_bvid, bid_to_mid, bvid_to_aid, mid_to_bid};
 pub use item::{ItemRef, ItemRefError, Kind, Platform};
 pub use time::{Precision, WeiboTime, parse_weibo_time};
 
 pub mod bilibili;
 pub mod feed;
+pub mod wbi;
 pub mod web;
 pub mod weibo;
 pub mod zhihu;

@@ -59,6 +59,7 @@ pub fn requests(item: &ItemRef) -> Vec<Request> {
         method: "GET".to_owned(),
         url,
         headers: headers(&referer),
+        sign: None,
     }]
 }
 

@@ -474,6 +474,71 @@ mod bilibili {
         );
     }
 
+    /// The recorded guest `nav` body's keys reproduce the documented mixin key (platforms.md
+    /// §1.8), and sign the documented vector.
+    #[test]
+    fn nav_keys_reproduce_the_documented_mixin_key() {
+        let Some(body) = read("bilibili_nav_101-guest-wbi-img.json") else {
+            return;
+        };
+        let keys = annals_platforms::wbi::keys_from_nav(&body).unwrap();
+        assert_eq!(keys.img_key(), "7cd084941338484aae1ad9425b84077c");
+        assert_eq!(keys.sub_key(), "4932caff0ff746eab6f01bf08b70ac45");
+        assert_eq!(keys.mixin_key(), "ea1db124af3c7062474693fa704f4ff8");
+        assert!(
+            annals_platforms::wbi::sign_url(
+                "https://api.bilibili.com/x/x?mid=11997177&token=&platform=web&web_location=1550101",
+                &keys,
+                1703513649,
+            )
+            .ends_with("&w_rid=7d4428b3f2f9ee2811e116ec6fd41a4f")
+        );
+    }
+
+    /// The recorded uploader list, read for the uploader: its videos are the children.
+    #[test]
+    fn space_arc_search_for_the_uploader() {
+        let Some(body) = read("bilibili_space-arc-search_ok.json") else {
+            return;
+        };
+        let item = ItemRef::parse("https://space.bilibili.com/53456").unwrap();
+        let request = &annals_platforms::requests(&item)[0];
+        assert_eq!(request.sign, Some(annals_platforms::Signing::Wbi));
+        let obs = parse(
+            &item,
+            &[Response {
+                url: &request.url,
+                status: 200,
+                headers: &[],
+                body: &body,
+            }],
+            OBSERVED_AT,
+        );
+        assert_eq!(obs.state, State::Live, "{obs:?}");
+        assert_eq!(obs.metrics, exact(&[("videos", 176)]));
+        let children: Vec<_> = obs.children.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(children.len(), 2, "{children:?}");
+        assert_eq!(children[0], "https://www.bilibili.com/video/BV1sz4y1y7KJ");
+        for child in &obs.children {
+            let r = ItemRef::parse(&child.url).unwrap();
+            assert_eq!(r.native_id, child.native_id);
+        }
+        // Read for another uploader, the same list is an error, not that uploader's videos.
+        let other = ItemRef::parse("https://space.bilibili.com/1").unwrap();
+        let obs = parse(
+            &other,
+            &[Response {
+                url: &request.url,
+                status: 200,
+                headers: &[],
+                body: &body,
+            }],
+            OBSERVED_AT,
+        );
+        assert_eq!(obs.state, State::Error);
+        assert!(obs.children.is_empty());
+    }
+
     #[test]
     fn list_without_the_video_is_no_observation() {
         let Some(body) = read("bilibili_popular_ok.json") else {

@@ -25,6 +25,8 @@
 //! |---|---|
 //! | `https://api.bilibili.com/x/web-interface/view?bvid=BV…` (or `aid=`, or `/wbi/view`) | same path and query |
 //! | `https://api.bilibili.com/x/v2/reply/count?type=1&oid={aid}` | same |
+//! | `https://api.bilibili.com/x/web-interface/nav` | same: a guest's answer (`code:-101`) with the simulator's WBI keys ([`World::wbi_keys`]) |
+//! | `https://api.bilibili.com/x/space/wbi/arc/search?mid=…&ps=&pn=` (+ `w_rid`, `wts`) | same: the uploader's live videos, newest first, once the signature verifies ([`World::wbi_valid`]); `-403 访问权限不足` otherwise |
 //! | `https://www.zhihu.com/api/v4/answers/{id}?include=…` | same (`include` ignored) |
 //! | `https://m.weibo.cn/statuses/show?id={mid or bid}`, `/statuses/extend?id=` | same |
 //! | a web page | `/page/{id}` on the simulator itself (404 or 410 when gone, 451 region-locked) |
@@ -34,7 +36,9 @@
 //! Item URLs in `/_sim/items` are the canonical ones (`https://www.bilibili.com/video/BV…`,
 //! `https://www.zhihu.com/answer/{id}`, `https://m.weibo.cn/detail/{mid}`), which
 //! `annals_platforms::ItemRef::parse` accepts; web pages use the Host the request came to.
-//! The ground truth joins on `path` (and `native_id`).
+//! The ground truth joins on `path` (and `native_id`). Every Bilibili video has an uploader
+//! ([`SimItem::uploader`], one of [`World::uploaders`], also in `/_sim/items`), which the
+//! `view` answer's `owner.mid` and the uploader's list agree on.
 //!
 //! **Invariant:** the world never reads a clock, the network or the disk (except
 //! [`World::write_truth`]); the same config gives the same world, byte for byte.
@@ -59,7 +63,8 @@ pub use error::SimError;
 pub use server::{Clock, ManualClock, RealClock, ServerHandle, Simulator, serve, serve_world};
 pub use truth::{TruthEvent, TruthKind, to_jsonl as truth_jsonl};
 pub use world::{
-    Episode, Growth, ItemLine, NoiseKind, Phase, Presented, SimItem, SimKind, SimResponse, World,
+    Episode, FIRST_UPLOADER_MID, Growth, ItemLine, NoiseKind, Phase, Presented, SimItem, SimKind,
+    SimResponse, UPLOADERS, World,
 };
 
 mod config;
@@ -68,6 +73,7 @@ mod render;
 mod rng;
 mod server;
 mod truth;
+mod wbi;
 mod world;
 
 /// Write `world`'s ground truth up to simulated second `now` to `path` as JSONL.

@@ -93,6 +93,11 @@ pub(crate) fn respond(world: &World, target: &str, now: u64) -> SimResponse {
     };
     let target = target.split('#').next().unwrap_or("");
     let (path, q) = target.split_once('?').unwrap_or((target, ""));
+    match path.trim_end_matches('/') {
+        "/x/web-interface/nav" => return nav(world, now),
+        "/x/space/wbi/arc/search" => return arc_search(world, q, now),
+        _ => {}
+    }
     let Some((endpoint, id)) = route(path, q) else {
         return SimResponse::new(404, "text/plain; charset=utf-8", "no such endpoint\n");
     };
@@ -352,11 +357,108 @@ fn live(world: &World, endpoint: Endpoint, item: &SimItem, now: u64) -> SimRespo
     }
 }
 
+/// `/x/web-interface/nav` as a guest sees it (the recorded shape: `code:-101` with `wbi_img`).
+/// Blocks and outages of the platform apply here too.
+fn nav(world: &World, now: u64) -> SimResponse {
+    let kind = SimKind::BilibiliVideo;
+    if let Some(noise) = world.noise_at(kind, now) {
+        return match noise {
+            NoiseKind::Block(v) => blocked(kind, v),
+            NoiseKind::Outage(v) => outage(kind, v),
+        };
+    }
+    let (img, sub) = world.wbi_keys(now);
+    SimResponse::json(
+        200,
+        &json!({"code": -101, "message": "账号未登录", "ttl": 1, "data": {
+            "isLogin": false,
+            "wbi_img": {
+                "img_url": format!("https://i0.hdslb.com/bfs/wbi/{img}.png"),
+                "sub_url": format!("https://i0.hdslb.com/bfs/wbi/{sub}.png"),
+            }
+        }}),
+    )
+}
+
+fn uploader_name(mid: u64) -> String {
+    format!("模拟UP主{mid}")
+}
+
+/// `/x/space/wbi/arc/search?mid=…&ps=…&pn=…` (WBI-signed): the uploader's live videos, newest
+/// first, in the recorded shape. A missing or wrong signature gets `-403 访问权限不足`.
+fn arc_search(world: &World, q: &str, now: u64) -> SimResponse {
+    let kind = SimKind::BilibiliVideo;
+    if let Some(noise) = world.noise_at(kind, now) {
+        return match noise {
+            NoiseKind::Block(v) => blocked(kind, v),
+            NoiseKind::Outage(v) => outage(kind, v),
+        };
+    }
+    if !world.wbi_valid(q, now) {
+        return bili(-403, "访问权限不足", false);
+    }
+    let Some(mid) = query(q, "mid").and_then(digits) else {
+        return bili(-400, "请求错误", true);
+    };
+    let Some(videos) = world.uploader_videos(mid, now) else {
+        return bili(-404, "啥都木有", true);
+    };
+    let ps = query(q, "ps").and_then(digits).unwrap_or(30).clamp(1, 50);
+    let pn = query(q, "pn").and_then(digits).unwrap_or(1).max(1);
+    let start = usize::try_from((pn - 1).saturating_mul(ps)).unwrap_or(usize::MAX);
+    let vlist: Vec<Value> = videos
+        .iter()
+        .skip(start)
+        .take(ps as usize)
+        .map(|item| {
+            let m = item.metrics(now);
+            let v = item.version_at(now);
+            let length = 60 + item.number % 600;
+            json!({
+                "comment": m[2],
+                "typeid": 28,
+                "play": m[0],
+                "pic": format!("//i0.hdslb.com/bfs/archive/sim{}.jpg", item.number),
+                "subtitle": "",
+                "description": format!("模拟简介 {}，第{v}版", item.index),
+                "copyright": "1",
+                "title": format!("模拟视频 {} 第{v}版", item.index),
+                "review": 0,
+                "author": uploader_name(mid),
+                "mid": mid,
+                "created": world.unix(item.published_at),
+                "length": format!("{:02}:{:02}", length / 60, length % 60),
+                "video_review": m[1],
+                "aid": item.number,
+                "bvid": item.native_id,
+                "hide_click": false,
+                "is_pay": 0,
+                "is_union_video": 0,
+                "is_steins_gate": 0
+            })
+        })
+        .collect();
+    SimResponse::json(
+        200,
+        &json!({"code": 0, "message": "0", "ttl": 1, "data": {
+            "list": {
+                "tlist": {"3": {"tid": 3, "count": videos.len(), "name": "音乐"}},
+                "vlist": vlist
+            },
+            "page": {"pn": pn, "ps": ps, "count": videos.len()},
+            "episodic_button": {
+                "text": "播放全部",
+                "uri": format!("//www.bilibili.com/medialist/play/{mid}?from=space")
+            }
+        }}),
+    )
+}
+
 fn bili_view(world: &World, item: &SimItem, now: u64) -> Value {
     let m = item.metrics(now);
     let pubdate = world.unix(item.published_at);
     let v = item.version_at(now);
-    let mid = 10_000 + item.index as u64;
+    let mid = item.uploader.unwrap_or(crate::world::FIRST_UPLOADER_MID);
     json!({
         "bvid": item.native_id,
         "aid": item.number,
@@ -371,7 +473,7 @@ fn bili_view(world: &World, item: &SimItem, now: u64) -> Value {
         "desc": format!("模拟简介 {}，第{v}版", item.index),
         "state": 0,
         "duration": 60 + item.number % 600,
-        "owner": {"mid": mid, "name": format!("模拟UP主{mid}"),
+        "owner": {"mid": mid, "name": uploader_name(mid),
                   "face": format!("http://i0.hdslb.com/bfs/face/sim{mid}.jpg")},
         "stat": {
             "aid": item.number, "view": m[0], "danmaku": m[1], "reply": m[2], "favorite": m[3],

@@ -112,6 +112,8 @@ pub struct SimItem {
     pub ghost: Option<(u64, u64)>,
     /// Metric growth.
     pub growth: Growth,
+    /// The uploader's `mid` (Bilibili videos; one of [`World::uploaders`]).
+    pub uploader: Option<u64>,
 }
 
 impl SimItem {
@@ -266,7 +268,17 @@ pub struct ItemLine {
     pub path: String,
     /// Simulated second of publication.
     pub published_at: u64,
+    /// The uploader's `mid` (Bilibili videos).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploader: Option<u64>,
 }
+
+/// How many uploaders the simulated Bilibili has; video `k` (the `k`-th Bilibili item) belongs
+/// to uploader `k mod UPLOADERS`.
+pub const UPLOADERS: u64 = 5;
+
+/// The `mid` of the first simulated uploader.
+pub const FIRST_UPLOADER_MID: u64 = 20_000_001;
 
 /// A deterministic world: every item's future and every noise episode, drawn at construction.
 #[derive(Debug, Clone)]
@@ -389,8 +401,48 @@ impl World {
                 native_id: item.native_id.clone(),
                 path: item.path.clone(),
                 published_at: item.published_at,
+                uploader: item.uploader,
             })
             .collect()
+    }
+
+    /// The simulated Bilibili uploaders' `mid`s (`space.bilibili.com/<mid>`).
+    pub fn uploaders(&self) -> Vec<u64> {
+        (0..UPLOADERS).map(|k| FIRST_UPLOADER_MID + k).collect()
+    }
+
+    /// An uploader's videos that the public sees at `now` (live, ghost flaps included: a flap
+    /// is one serving node's error, not the list's), newest first; `None` for an unknown `mid`.
+    pub fn uploader_videos(&self, mid: u64, now: u64) -> Option<Vec<&SimItem>> {
+        if !self.uploaders().contains(&mid) {
+            return None;
+        }
+        let mut videos: Vec<&SimItem> = self
+            .items
+            .iter()
+            .filter(|i| i.uploader == Some(mid) && i.state_at(now) == Some(ItemState::Live))
+            .collect();
+        videos.sort_by_key(|i| (std::cmp::Reverse(i.published_at), i.index));
+        Some(videos)
+    }
+
+    /// The WBI keys (`img_key`, `sub_key`) `/x/web-interface/nav` publishes at `now`: they
+    /// rotate every simulated day, and signatures with the previous day's keys are still
+    /// accepted (so a client that refreshes its keys every few hours is never refused).
+    pub fn wbi_keys(&self, now: u64) -> (String, String) {
+        let k = crate::wbi::keys_for_day(self.cfg.seed, now / 86_400);
+        (k.img, k.sub)
+    }
+
+    /// Whether the raw query `q` of a WBI endpoint carries a valid `w_rid`/`wts` at `now`
+    /// (today's or yesterday's keys). `wts` itself is not compared with the clock: a client
+    /// beside an accelerated simulator keeps its own time.
+    pub fn wbi_valid(&self, q: &str, now: u64) -> bool {
+        let day = now / 86_400;
+        [Some(day), day.checked_sub(1)]
+            .into_iter()
+            .flatten()
+            .any(|d| crate::wbi::verify(q, &crate::wbi::keys_for_day(self.cfg.seed, d)))
     }
 
     /// Ground-truth events at or before `now`, in time order.
@@ -529,7 +581,9 @@ fn draw_item(cfg: &SimConfig, index: usize) -> SimItem {
     for r in ratios.iter_mut() {
         *r = 0.005 + 0.1 * rng.unit();
     }
+    let uploader = (kind == SimKind::BilibiliVideo).then(|| FIRST_UPLOADER_MID + slot % UPLOADERS);
     SimItem {
+        uploader,
         index,
         kind,
         native_id,

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use annals_platforms::{ItemRef, Response, parse};
+use annals_platforms::{ItemRef, Response, State, parse};
 use annals_simulator::{
     Clock, ItemState, ManualClock, NoiseConfig, Presented, SimConfig, SimItem, SimKind,
     SimResponse, TruthKind, World, serve_world,
@@ -690,4 +690,149 @@ async fn server_answers_change_when_the_clock_passes_a_deletion() {
     let (_, _, now) = get("/_sim/now".to_owned()).await;
     assert!(String::from_utf8_lossy(&now).contains("\"t\":"));
     handle.shutdown().await.unwrap();
+}
+
+/// The uploader list is WBI-signed: signed with the keys the simulator's `nav` publishes (by
+/// annals' own signer) it lists exactly the uploader's live videos, newest first, in the
+/// recorded shapes; unsigned, or signed with other keys, it answers `-403`, which annals reads
+/// as `blocked`, never as a disappearance.
+#[test]
+fn uploader_list_needs_a_valid_wbi_signature() {
+    use annals_platforms::wbi;
+    let cfg = SimConfig {
+        seed: 11,
+        items: 200,
+        noise: NoiseConfig {
+            blocks_per_day: 0.0,
+            outages_per_day: 0.0,
+            ..NoiseConfig::default()
+        },
+        ..SimConfig::default()
+    };
+    let world = World::new(cfg).unwrap();
+    let t = 20 * 3_600;
+    let nav = world.respond("https://api.bilibili.com/x/web-interface/nav", t);
+    let keys = wbi::keys_from_nav(&nav.body).unwrap();
+    let mids = world.uploaders();
+    assert_eq!(mids.len() as u64, annals_simulator::UPLOADERS);
+    for item in world.items() {
+        assert_eq!(
+            item.uploader.is_some(),
+            item.kind == SimKind::BilibiliVideo,
+            "{item:?}"
+        );
+    }
+    let wts = world.unix(t);
+    let mut listed_somewhere = 0;
+    for &mid in &mids {
+        let uploader = ItemRef::parse(&format!("https://space.bilibili.com/{mid}")).unwrap();
+        let request = &annals_platforms::requests(&uploader)[0];
+        assert_eq!(request.sign, Some(annals_platforms::Signing::Wbi));
+        let observe_at = |url: &str, t: u64| {
+            let resp = world.respond(url, t);
+            parse(
+                &uploader,
+                &[Response {
+                    url,
+                    status: resp.status,
+                    headers: &resp.headers,
+                    body: &resp.body,
+                }],
+                world.unix(t),
+            )
+        };
+        // Signed right: the uploader's live videos, as the truth has them.
+        let signed = wbi::sign_url(&request.url, &keys, wts);
+        let obs = observe_at(&signed, t);
+        assert_eq!(obs.state, State::Live, "{obs:?}");
+        let mut want: Vec<&SimItem> = world
+            .items()
+            .iter()
+            .filter(|i| i.uploader == Some(mid) && i.state_at(t) == Some(ItemState::Live))
+            .collect();
+        want.sort_by_key(|i| std::cmp::Reverse(i.published_at));
+        let got: Vec<&str> = obs.children.iter().map(|c| c.native_id.as_str()).collect();
+        let want_ids: Vec<&str> = want.iter().take(30).map(|i| i.native_id.as_str()).collect();
+        assert_eq!(got, want_ids, "uploader {mid}");
+        listed_somewhere += got.len();
+        // Each listed video's own page names the same uploader.
+        for item in want.iter().take(3) {
+            let view: Value = serde_json::from_slice(&world.respond(&item.path, t).body).unwrap();
+            assert_eq!(view["data"]["owner"]["mid"].as_u64(), Some(mid));
+        }
+        // Unsigned, signed with the documented (foreign) keys, or tampered with: -403, blocked.
+        let foreign = wbi::Keys::new(
+            "7cd084941338484aae1ad9425b84077c",
+            "4932caff0ff746eab6f01bf08b70ac45",
+        )
+        .unwrap();
+        for url in [
+            request.url.clone(),
+            wbi::sign_url(&request.url, &foreign, wts),
+            signed.replace("ps=30", "ps=31"),
+        ] {
+            let resp = world.respond(&url, t);
+            let json: Value = serde_json::from_slice(&resp.body).unwrap();
+            assert_eq!(json["code"], -403, "{url}");
+            assert_eq!(json["message"], "访问权限不足");
+            let obs = observe_at(&url, t);
+            assert_eq!(obs.state, State::Blocked, "{url}");
+            assert!(!obs.state.is_disappearance());
+            assert!(obs.children.is_empty());
+        }
+        // Keys rotate daily; yesterday's still sign, older ones do not.
+        assert_eq!(observe_at(&signed, t + 86_400).state, State::Live);
+        assert_eq!(observe_at(&signed, t + 2 * 86_400).state, State::Blocked);
+    }
+    assert!(listed_somewhere > 0, "no uploader had a live video");
+    // An unknown uploader is not found; a malformed mid is a bad request.
+    for (mid, code) in [("1", -404), ("x", -400)] {
+        let url = wbi::sign_url(
+            &format!("https://api.bilibili.com/x/space/wbi/arc/search?mid={mid}&ps=30&pn=1"),
+            &keys,
+            wts,
+        );
+        let json: Value = serde_json::from_slice(&world.respond(&url, t).body).unwrap();
+        assert_eq!(json["code"], code, "{mid}");
+    }
+    // Shapes: no key the recorded bodies lack.
+    let Some(dir) = fixtures_dir() else {
+        println!("SKIPPED: ../shared/fixtures/platforms is absent");
+        return;
+    };
+    let uploader = ItemRef::parse(&format!("https://space.bilibili.com/{}", mids[0])).unwrap();
+    let signed = wbi::sign_url(&annals_platforms::requests(&uploader)[0].url, &keys, wts);
+    for (file, body) in [
+        ("bilibili_nav_101-guest-wbi-img.json", nav.body.clone()),
+        (
+            "bilibili_space-arc-search_ok.json",
+            world.respond(&signed, t).body,
+        ),
+    ] {
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        let simulated: Value = serde_json::from_slice(&body).unwrap();
+        let (fx, sim) = (paths_of(&fixture), paths_of(&simulated));
+        let invented: Vec<_> = sim.difference(&fx).collect();
+        assert!(invented.is_empty(), "{file}: invented keys {invented:?}");
+        for key in [
+            "code",
+            "message",
+            "ttl",
+            "data.isLogin",
+            "data.wbi_img.img_url",
+            "data.wbi_img.sub_url",
+            "data.list.vlist[].bvid",
+            "data.list.vlist[].aid",
+            "data.list.vlist[].mid",
+            "data.list.vlist[].play",
+            "data.list.vlist[].comment",
+            "data.list.vlist[].video_review",
+            "data.list.vlist[].created",
+            "data.list.vlist[].length",
+            "data.page.count",
+        ] {
+            assert_eq!(fx.contains(key), sim.contains(key), "{file}: {key}");
+        }
+    }
 }
