@@ -328,15 +328,12 @@ impl SearchWriter {
             doc.add_text(f.comments, comment);
         }
         if let Some(published) = version.published_at {
-            doc.add_date(f.published, DateTime::from_timestamp_secs(published));
+            doc.add_date(f.published, date_time(published));
         }
-        doc.add_date(
-            f.observed,
-            DateTime::from_timestamp_secs(version.observed_at),
-        );
+        doc.add_date(f.observed, date_time(version.observed_at));
         doc.add_date(
             f.date,
-            DateTime::from_timestamp_secs(version.published_at.unwrap_or(version.observed_at)),
+            date_time(version.published_at.unwrap_or(version.observed_at)),
         );
         self.writer
             .add_document(doc)
@@ -365,7 +362,7 @@ impl SearchWriter {
         }
         doc.add_text(f.state_name, state.as_str());
         if let Some(since) = gone_since {
-            doc.add_date(f.gone_since, DateTime::from_timestamp_secs(since));
+            doc.add_date(f.gone_since, date_time(since));
         }
         self.writer
             .add_document(doc)
@@ -487,6 +484,13 @@ pub fn parse_time(text: &str) -> Result<i64, Error> {
         return Ok(d.midnight().assume_utc().unix_timestamp());
     }
     Err(Error::Time(text.to_owned()))
+}
+
+/// Seconds → tantivy's date, clamped to what it can hold (nanoseconds in an i64: years 1678 to
+/// 2262), so that no input overflows.
+pub(crate) fn date_time(secs: i64) -> DateTime {
+    const LIMIT: i64 = i64::MAX / 1_000_000_000;
+    DateTime::from_timestamp_secs(secs.clamp(-LIMIT, LIMIT))
 }
 
 /// Reads a stored date field as seconds.

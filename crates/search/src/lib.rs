@@ -19,6 +19,9 @@
 //! time, or the observation time when the platform gives none; [`Query::since`]/[`Query::until`]
 //! filter on it).
 //!
+//! A hit is a version: an item with several matching versions appears once for each (the shell
+//! may group them by `item_id`).
+//!
 //! An item's current state is a separate small document per item (`set_state`): a state change
 //! (an item deleted, restored) replaces that document alone and never re-analyses the item's
 //! texts. The state filter ([`Query::state`]) first collects the items in that state, then

@@ -15,7 +15,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::Error;
-use crate::index::{SearchIndex, state_terms, stored_secs};
+use crate::index::{SearchIndex, date_time, state_terms, stored_secs};
 use crate::schema::{KIND_VERSION, QUERY_FIELDS};
 
 /// Hits per page when [`Query::limit`] is 0.
@@ -148,16 +148,10 @@ impl SearchIndex {
         }
         if query.since.is_some() || query.until.is_some() {
             let lower = query.since.map_or(Bound::Unbounded, |s| {
-                Bound::Included(Term::from_field_date(
-                    f.date,
-                    DateTime::from_timestamp_secs(s),
-                ))
+                Bound::Included(Term::from_field_date(f.date, date_time(s)))
             });
             let upper = query.until.map_or(Bound::Unbounded, |s| {
-                Bound::Excluded(Term::from_field_date(
-                    f.date,
-                    DateTime::from_timestamp_secs(s),
-                ))
+                Bound::Excluded(Term::from_field_date(f.date, date_time(s)))
             });
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }

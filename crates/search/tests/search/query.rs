@@ -504,3 +504,24 @@ fn snippets_of_long_texts_come_from_around_the_match() {
         hit.snippet_html
     );
 }
+
+#[test]
+fn extreme_times_do_not_overflow() {
+    let mut a = version(1, "", "极端时间");
+    a.published_at = Some(i64::MAX);
+    a.observed_at = i64::MIN;
+    let (_dir, index) = index_of(&[a]);
+    assert_eq!(find(&index, "极端"), [1]);
+    let q = Query {
+        since: Some(i64::MIN),
+        until: None,
+        ..Query::new("极端")
+    };
+    assert_eq!(ids(&index, &q), [1]);
+    let q = Query {
+        since: Some(i64::MAX),
+        until: Some(i64::MIN),
+        ..Query::new("极端")
+    };
+    assert!(ids(&index, &q).is_empty());
+}
