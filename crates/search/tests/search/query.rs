@@ -525,3 +525,81 @@ fn extreme_times_do_not_overflow() {
     };
     assert!(ids(&index, &q).is_empty());
 }
+
+/// Deterministic noise: documents and queries built from Chinese, Latin, operators, quotes,
+/// brackets, control and astral characters. Every search answers or errs; none panics.
+#[test]
+fn noise_never_panics() {
+    const PIECES: &[&str] = &[
+        "网络",
+        "審查",
+        "国歌",
+        "AND",
+        "OR",
+        "NOT",
+        "-",
+        "+",
+        "\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ":",
+        "title:",
+        "published:",
+        "date:2020-01-01",
+        "*",
+        "^",
+        "~",
+        "\\",
+        " ",
+        "，",
+        "。",
+        "🎉",
+        "\u{0}",
+        "\u{202E}",
+        "𠀀",
+        "Ｒｕｎ",
+        "café",
+        "2020-13-99",
+        "TO",
+        "'",
+        "<b>",
+        "&amp;",
+        "\n",
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut noise = |n: usize| -> String {
+        (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect()
+    };
+    let versions: Vec<_> = (1..=20)
+        .map(|i| version(i, &noise(5), &noise(60)))
+        .collect();
+    let (_dir, index) = index_of(&versions);
+    for _ in 0..400 {
+        let text = noise(6);
+        match index.search(&Query::new(text.clone())) {
+            Ok(results) => {
+                for hit in results.hits {
+                    let stripped = hit
+                        .snippet_html
+                        .replace("<mark>", "")
+                        .replace("</mark>", "");
+                    assert!(!stripped.contains('<'), "{text:?}: {}", hit.snippet_html);
+                }
+            }
+            Err(Error::Query { .. }) => {}
+            Err(other) => panic!("{text:?}: {other}"),
+        }
+    }
+}
