@@ -217,6 +217,23 @@ Examples:
   annals import-table deleted.jsonl --map url=link,title=title,published=date,gone_at=deleted,reason=why"
     )]
     ImportTable(ImportTableArgs),
+    /// Full-text search of every content version, Chinese-aware, with the items' states.
+    #[command(
+        after_help = "Query syntax: words (all must match), \"phrases\", OR, NOT or -word, parentheses, and fields
+title:, text:, author:, comments:. Chinese is segmented as jieba does (two-character words inside
+longer ones are found: 国歌 in 中华人民共和国国歌), and traditional characters fold to simplified
+(網絡 finds 网络). A user dictionary for slang and coded words can be put in the data directory
+as userdict.txt (jieba's format: word [freq] [tag] per line); the index is rebuilt when it changes.
+
+The index (DATA/search/) is derived: it catches up before each search and every minute while
+`annals run` observes; `annals reindex` rebuilds it.
+
+Examples:
+  annals search '国歌'
+  annals search '\"人工智能\" OR 大模型' --state gone --platform weibo
+  annals search 'title:疫苗 -谣言' --list health --since 2026-01-01 --json"
+    )]
+    Search(SearchArgs),
     /// Keyword trends: items per day, week or month matching each term, the share later gone,
     /// and bursts.
     #[command(
@@ -573,6 +590,37 @@ pub struct WatchOpts {
     #[arg(long)]
     pub policy: Option<String>,
     /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `annals search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The query (see below).
+    pub query: String,
+    /// Only items of this watchlist.
+    #[arg(long)]
+    pub list: Option<String>,
+    /// Only items now in this state: gone, live, under_review, disappeared (any), gone:author_deleted, ...
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only this platform: bilibili, zhihu, weibo, web, feed (or an imported table's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Only versions dated (published, else observed) at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only versions dated before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Results per page.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Page number (from 1).
+    #[arg(long, default_value_t = 1)]
+    pub page: usize,
+    /// Print the results as JSON (with highlighted HTML snippets).
     #[arg(long)]
     pub json: bool,
 }

@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod import_table;
 mod observe;
+mod search;
 mod understand;
 
 use std::io::{self, BufReader, Write};
@@ -434,6 +435,8 @@ async fn run(cli: Cli) -> Result<()> {
             let derived = observer.catch_up(Some(&progress)).await?;
             pb.finish_and_clear();
             let archive = observer.into_archive();
+            // The search index is derived from those rows: the next search rebuilds it.
+            search::forget(archive.root())?;
             if !cli.quiet && (derived.watches > 0 || derived.observations > 0) {
                 eprintln!(
                     "annals: derived {} watched items, {} observations and {} events",
@@ -625,6 +628,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Seed(sd) => observe::seed(&cli, sd).await?,
         Command::Run(r) => observe::run(&cli, r).await?,
         Command::ImportTable(a) => import_table::import_table(&cli, a).await?,
+        Command::Search(a) => search::search(&cli, a).await?,
         Command::Trend(a) => understand::trend(&cli, a).await?,
         Command::Report(args::ReportCmd::Deletions(a)) => {
             understand::report_deletions(&cli, a).await?

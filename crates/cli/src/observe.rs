@@ -365,7 +365,20 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
         }
     }
     let shutdown = stop_signal();
-    let report = obs.run(opts, discover, shutdown).await?;
+    let indexer = crate::search::keep_up(obs.archive().root().to_path_buf());
+    let report = obs.run(opts, discover, shutdown).await;
+    indexer.abort();
+    let _ = indexer.await;
+    let report = report?;
+    // The search index ends where the archive does.
+    match crate::search::open_index(obs.archive().root()) {
+        Ok(index) => {
+            if let Err(e) = crate::search::catch_up(obs.archive().store(), &index, None).await {
+                eprintln!("annals: the search index is behind ({e}); the next search catches up");
+            }
+        }
+        Err(e) => eprintln!("annals: the search index is behind ({e}); the next search catches up"),
+    }
     print_report(cli, &report, args.json)
 }
 

@@ -242,14 +242,45 @@ struct Truth {
     episodes: usize,
     /// A non-`gone` row right after a `gone` one.
     returns: usize,
+    /// Median hours from a gone topic-day's first reading to its first `gone` reading.
+    median_on_list_h: f64,
+    /// Topic-days whose text contains each of a few words.
+    containing: HashMap<&'static str, usize>,
+}
+
+/// Seconds of `2026-07-24T00:42:00+08:00` (every reading has the same offset, so differences
+/// are what matter): days from the civil date plus the clock.
+fn seconds(t: &str) -> i64 {
+    let (y, m, d) = (
+        t[0..4].parse::<i64>().unwrap(),
+        t[5..7].parse::<i64>().unwrap(),
+        t[8..10].parse::<i64>().unwrap(),
+    );
+    let (hh, mm, ss) = (
+        t[11..13].parse::<i64>().unwrap(),
+        t[14..16].parse::<i64>().unwrap(),
+        t[17..19].parse::<i64>().unwrap(),
+    );
+    // Days since a fixed origin for Gregorian dates (March-based year).
+    let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d;
+    days * 86_400 + hh * 3600 + mm * 60 + ss
 }
 
 fn count(file: &PathBuf) -> Truth {
     let mut reader = csv::Reader::from_path(file).unwrap();
     let header = reader.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let (day, text, status) = (col("day_file"), col("text"), col("status"));
+    let (day, text, status, time) = (
+        col("day_file"),
+        col("text"),
+        col("status"),
+        col("snapshot_time"),
+    );
     let mut rows = 0;
+    let mut first_seen: HashMap<(String, String), i64> = HashMap::new();
+    let mut first_gone: HashMap<(String, String), i64> = HashMap::new();
+    let mut containing: HashMap<&'static str, HashSet<(String, String)>> = HashMap::new();
     let mut last: HashMap<(String, String), bool> = HashMap::new();
     let mut gone_topics = HashSet::new();
     let (mut episodes, mut returns) = (0, 0);
@@ -258,6 +289,16 @@ fn count(file: &PathBuf) -> Truth {
         rows += 1;
         let key = (rec[day].to_string(), rec[text].to_string());
         let is_gone = &rec[status] == "gone";
+        let at = seconds(&rec[time]);
+        first_seen.entry(key.clone()).or_insert(at);
+        if is_gone {
+            first_gone.entry(key.clone()).or_insert(at);
+        }
+        for word in ["中国", "暴雨"] {
+            if rec[text].contains(word) {
+                containing.entry(word).or_default().insert(key.clone());
+            }
+        }
         let was_gone = last.insert(key.clone(), is_gone);
         match (was_gone, is_gone) {
             (Some(false) | None, true) => episodes += 1,
@@ -268,12 +309,25 @@ fn count(file: &PathBuf) -> Truth {
             gone_topics.insert(key);
         }
     }
+    let mut on_list: Vec<f64> = first_gone
+        .iter()
+        .map(|(k, g)| (g - first_seen[k]) as f64 / 3600.0)
+        .collect();
+    on_list.sort_by(f64::total_cmp);
+    let n = on_list.len();
+    let median_on_list_h = if n % 2 == 1 {
+        on_list[n / 2]
+    } else {
+        (on_list[n / 2 - 1] + on_list[n / 2]) / 2.0
+    };
     Truth {
         rows,
         topic_days: last.len(),
         gone_topics: gone_topics.len(),
         episodes,
         returns,
+        median_on_list_h,
+        containing: containing.into_iter().map(|(w, s)| (w, s.len())).collect(),
     }
 }
 
@@ -288,6 +342,16 @@ fn the_weibo_hot_search_series_imports_whole() {
     );
     // Counted by this function (and by a Python one-liner over the same file, which agreed).
     assert_eq!((truth.episodes, truth.returns), (6_031, 782));
+    // Python over the same file: median 2.6825 h; 中国 in 234 topic-days, 暴雨 in 35.
+    assert!(
+        (truth.median_on_list_h - 2.6825).abs() < 1e-9,
+        "{}",
+        truth.median_on_list_h
+    );
+    assert_eq!(
+        (truth.containing["中国"], truth.containing["暴雨"]),
+        (234, 35)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -315,4 +379,81 @@ fn the_weibo_hot_search_series_imports_whole() {
     );
     let back = jsonl(&run(annals(&data).args(["events", "--kind", "reappeared", "--json"])).stdout);
     assert_eq!(back.len(), truth.returns);
+
+    // `annals report deletions` on it: the topics, the gone ones, and the median time on the
+    // list before going (first reading to first `gone` reading) as counted here.
+    let report: Value = serde_json::from_slice(
+        &run(annals(&data).args(["report", "deletions", "--list", "weibo-hot", "--json"])).stdout,
+    )
+    .unwrap();
+    let summary: HashMap<String, Value> = report["tables"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["measure"].as_str().unwrap().to_string(),
+                r["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(summary["items"].as_u64(), Some(truth.topic_days as u64));
+    assert_eq!(summary["gone"].as_u64(), Some(truth.gone_topics as u64));
+    let median = summary["median_latency_upper_bound"].as_f64().unwrap();
+    assert!(
+        (median - truth.median_on_list_h).abs() < 1e-9,
+        "{median} vs {}",
+        truth.median_on_list_h
+    );
+
+    // `annals report metrics`: the heat trajectory has quartiles in order at every age.
+    let metrics: Value = serde_json::from_slice(
+        &run(annals(&data).args([
+            "report",
+            "metrics",
+            "--list",
+            "weibo-hot",
+            "--metric",
+            "heat",
+            "--json",
+        ]))
+        .stdout,
+    )
+    .unwrap();
+    let rows = metrics["tables"][0]["rows"].as_array().unwrap();
+    assert!(rows.len() >= 10, "{rows:?}");
+    let mut with_items = 0;
+    for r in rows.iter().filter(|r| r["items"].as_u64() > Some(0)) {
+        let (q1, m, q3) = (
+            r["heat_q1"].as_f64().unwrap(),
+            r["heat_median"].as_f64().unwrap(),
+            r["heat_q3"].as_f64().unwrap(),
+        );
+        assert!(0.0 < q1 && q1 <= m && m <= q3, "{r}");
+        with_items += 1;
+    }
+    assert!(with_items >= 8, "{rows:?}");
+
+    // Search and trends find the topic-days whose text holds a word, as counted here.
+    for word in ["中国", "暴雨"] {
+        let hits: Value =
+            serde_json::from_slice(&run(annals(&data).args(["search", word, "--json"])).stdout)
+                .unwrap();
+        assert_eq!(
+            hits["total"].as_u64(),
+            Some(truth.containing[word] as u64),
+            "{word}"
+        );
+        let trend: Value = serde_json::from_slice(
+            &run(annals(&data).args(["trend", word, "--by", "week", "--json"])).stdout,
+        )
+        .unwrap();
+        let items: u64 = trend["tables"][0]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["items"].as_u64().unwrap())
+            .sum();
+        assert_eq!(items, truth.containing[word] as u64, "{word}");
+    }
 }
