@@ -22,6 +22,15 @@ pub fn rfc3339(t: i64) -> String {
     annals_warc::WarcDate::from_unix(t, 0).to_rfc3339()
 }
 
+/// When an item is due next; imported items never are.
+fn due_time(t: i64) -> String {
+    if t == i64::MAX {
+        "never".to_string()
+    } else {
+        rfc3339(t)
+    }
+}
+
 fn opt_time(t: Option<i64>) -> String {
     t.map_or_else(|| "-".to_string(), rfc3339)
 }
@@ -179,7 +188,7 @@ fn print_items(items: &[WatchInfo], json: bool) -> Result<()> {
             if i.paused {
                 "paused".into()
             } else {
-                rfc3339(i.next_due)
+                due_time(i.next_due)
             },
             i.url
         )?;
@@ -455,7 +464,7 @@ pub async fn item(cli: &Cli, key: &str, json: bool) -> Result<()> {
         i.policy,
         i.observations,
         opt_time(i.last_seen_live),
-        rfc3339(i.next_due)
+        due_time(i.next_due)
     )?;
     if !view.events.is_empty() {
         writeln!(out, "\nEVENTS")?;
