@@ -201,8 +201,11 @@ Example:\n  annals simulate --port 8700 --items 1000 --speed 60 --truth truth.js
                               of datasets with no URL (several columns are joined), under --platform.
   observed=COL                when the row was seen (default: published=COL); one observation per row
   title=, text=, author=, published=COL     the content
+  text_file=COL               the text is in the file the column names (in --files DIR, default the
+                              table's directory; Jekyll/YAML front matter is dropped)
   state=COL                   `gone`, `deleted`, `removed`, `censored`, `hidden`, `review` or an annals
-                              state name is that state; any other value (`hot`, `rising`) means seen live
+                              state name is that state; a flag true/yes is gone, false/no live; any
+                              other value (`hot`, `rising`) means seen live
   gone_at=COL, reason=COL     the dataset says the item disappeared then (reason as for state)
   metric.NAME=COL             a count (12345, 1,234, 1.2万, 100万+)
 Times: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (in --utc-offset), or unix seconds/milliseconds.
@@ -214,7 +217,9 @@ reason and skipped whole; the others are imported. Imported items are never fetc
 Examples:
   annals import-table hot.csv --list weibo-hot --platform weibo-hot-search --utc-offset +08:00 \\
       --map id=day_file+text,title=text,observed=snapshot_time,state=status,metric.heat=count
-  annals import-table deleted.jsonl --map url=link,title=title,published=date,gone_at=deleted,reason=why"
+  annals import-table deleted.jsonl --map url=link,title=title,published=date,gone_at=deleted,reason=why
+  annals import-table articles/index.csv --files articles/_posts --platform articles \\
+      --map id=file,title=title,published=date,text_file=file,state=deleted_marker"
     )]
     ImportTable(ImportTableArgs),
     /// Full-text search of every content version, Chinese-aware, with the items' states.
@@ -782,6 +787,9 @@ pub struct ImportTableArgs {
     /// csv or jsonl [default: by the file's extension, else sniffed].
     #[arg(long)]
     pub format: Option<String>,
+    /// Directory of the files a text_file= column names [default: the table's directory].
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
     /// Read and check every row; archive nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -155,6 +155,24 @@ fn precheck(path: &Path, format: &Format, mapping: &Mapping) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("--map: {e}"))
 }
 
+/// A text without its YAML front matter (`---` … `---` at the very start, as Jekyll posts have).
+fn strip_front_matter(text: &str) -> &str {
+    let t = text.trim_start_matches('\u{feff}');
+    let Some(rest) = t
+        .strip_prefix("---\n")
+        .or_else(|| t.strip_prefix("---\r\n"))
+    else {
+        return t;
+    };
+    match rest.find("\n---") {
+        Some(i) => {
+            let after = &rest[i + 4..];
+            after.trim_start_matches(['\r', '\n'])
+        }
+        None => t,
+    }
+}
+
 /// A JSON value as a cell: strings as they are, numbers and booleans as written, `null` absent.
 fn cell(v: &serde_json::Value) -> Option<String> {
     match v {
@@ -216,6 +234,31 @@ pub async fn import_table(cli: &Cli, args: &ImportTableArgs) -> Result<()> {
         Some(obs)
     };
     let bar = Some(crate::bar(cli, meta.len(), "import-table"));
+    // `text_file=` names files in --files, or beside the table.
+    let files_dir = match &args.files {
+        Some(d) => d.clone(),
+        None => path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| std::path::PathBuf::from(".")),
+    };
+    let read_text = |name: &str| -> std::result::Result<String, String> {
+        let rel = Path::new(name);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(format!(
+                "{name:?} must be a plain name inside {}",
+                files_dir.display()
+            ));
+        }
+        let file = files_dir.join(rel);
+        let bytes =
+            std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        Ok(strip_front_matter(&String::from_utf8_lossy(&bytes)).to_string())
+    };
     let ctx = |line: u64| RowContext {
         source: &source,
         source_sha256: &sha256,
@@ -223,6 +266,7 @@ pub async fn import_table(cli: &Cli, args: &ImportTableArgs) -> Result<()> {
         list: &args.list,
         platform: args.platform.as_deref(),
         utc_offset_s: offset,
+        read_text: Some(&read_text),
     };
     let mut chunk: Vec<TableRow> = Vec::with_capacity(CHUNK);
     let bad = |report: &mut Report, line: u64, reason: String| {

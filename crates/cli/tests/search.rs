@@ -119,3 +119,97 @@ fn search_finds_chinese_words_folds_scripts_and_filters_by_state() {
         "{text}"
     );
 }
+
+/// `../shared/data/deleted-articles`, or `None` with a loud `SKIPPED:`.
+fn articles() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/deleted-articles"
+    ));
+    if p.join("index.csv").is_file() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared/data/deleted-articles is absent");
+        None
+    }
+}
+
+#[test]
+fn the_deleted_articles_become_searchable_items() {
+    let Some(dir) = articles() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = run(annals(&data)
+        .args([
+            "import-table",
+            "--json",
+            "--platform",
+            "articles",
+            "--list",
+            "deleted",
+        ])
+        .arg("--files")
+        .arg(dir.join("_posts"))
+        .args([
+            "--map",
+            "id=file,title=title,published=date,text_file=file,state=deleted_marker",
+        ])
+        .arg(dir.join("index.csv")));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Rows without a date cannot be placed in time: reported with their line, and skipped.
+    let mut undated = Vec::new();
+    let mut reader = csv::Reader::from_path(dir.join("index.csv")).unwrap();
+    for rec in reader.records() {
+        let rec = rec.unwrap();
+        if rec[1].trim().is_empty() {
+            undated.push(rec.position().unwrap().line());
+        }
+    }
+    assert_eq!(undated.len(), 3);
+    assert_eq!(report["imported"], 613 - 3, "{report}");
+    let bad: Vec<u64> = report["bad_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(bad, undated);
+    assert!(
+        report["bad_rows"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("published")
+    );
+
+    // Phrases from the texts (not the titles), in either script, find their article.
+    for (query, file) in [
+        ("天鹅救援队", "2018-01-15-ngocn-beijing-quzhu.md"),
+        ("天鵝救援隊", "2018-01-15-ngocn-beijing-quzhu.md"),
+        (
+            "\"守望这块他付出心血汗水的南粤大地\"",
+            "2019-07-31-xi-yuan-ping.md",
+        ),
+    ] {
+        let r = search(&data, &[query, "--limit", "50"]);
+        let found = urls(&r);
+        let want = format!("urn:annals:item:articles:{file}");
+        assert!(found.contains(&want), "{query}: {found:?}");
+        let hit = r["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["url"] == want.as_str())
+            .unwrap();
+        assert!(
+            hit["snippet_html"].as_str().unwrap().contains("<mark>"),
+            "{hit}"
+        );
+    }
+    // The texts are archived with their rows: the archive alone rebuilds the search.
+    run(annals(&data).arg("reindex"));
+    let r = search(&data, &["天鹅救援队"]);
+    assert!(
+        urls(&r)
+            .contains(&"urn:annals:item:articles:2018-01-15-ngocn-beijing-quzhu.md".to_string())
+    );
+}

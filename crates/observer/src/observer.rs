@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use annals_archive::Archive;
-use annals_model::Item;
+use annals_model::{Item, State};
 use annals_platforms::{ItemRef, Kind, Platform};
 use annals_store::{Due, ObserverBatch, Store, WatchRow};
 use annals_timeline::Timeline;
@@ -479,6 +479,21 @@ impl Observer {
             && !matches!(timeline.phase(), annals_timeline::Phase::Gone(_))
         {
             observations.push(gone);
+        }
+        // The dataset's text is kept even when the row says the item is gone: a table of
+        // deleted posts is read for what they said.
+        if let (Some(c), State::Gone(_) | State::UnderReview | State::SelfOnly) =
+            (&row.content, row.state)
+        {
+            batch.contents.push(annals_store::ContentRow {
+                item_id: info.item_id,
+                content_hash: crate::table::content_hash(c),
+                first_seen: row.observed_at,
+                title: c.title.clone(),
+                body: c.text.clone(),
+                author: c.author.clone(),
+                published_at: c.published_at.clone(),
+            });
         }
         for (at, obs) in observations {
             let mut applied = apply(due, timeline, &obs, at, record_id, &policy, &backoff, None);

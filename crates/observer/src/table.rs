@@ -17,8 +17,11 @@
 //!   no URL, as `urn:annals:item:PLATFORM:ID` (`--platform`, default `table`).
 //! - `observed` is when the row was seen (default: `published`). Each row is one observation.
 //! - `state`: a value naming an annals state (`live`, `gone:author_deleted`, `under_review`…) or
-//!   one of `gone`, `deleted`, `removed`, `censored`, `hidden`, `review` is that state; any other
-//!   value (`hot`, `rising`) means the item was seen, and is kept as the observation's code.
+//!   one of `gone`, `deleted`, `removed`, `censored`, `hidden`, `review` is that state; a deletion
+//!   flag (`true`/`yes` gone, `false`/`no` live) too; any other value (`hot`, `rising`) means the
+//!   item was seen, and is kept as the observation's code.
+//! - `text_file`: the text is the content of a file the column names (the shell reads it, from
+//!   the table's directory or `--files DIR`); it is archived with the row.
 //! - `gone_at` (a time) and `reason` (as for `state`; default `gone:unknown`): the dataset's own
 //!   statement that the item disappeared then.
 //! - `metric.NAME`: a count (`12345`, `1,234`, `1.2万`, `100万+`).
@@ -54,6 +57,8 @@ pub struct Mapping {
     pub title: Option<String>,
     /// `text=COL`.
     pub text: Option<String>,
+    /// `text_file=COL`: the text is in a file the column names (read by the shell).
+    pub text_file: Option<String>,
     /// `author=COL`.
     pub author: Option<String>,
     /// `published=COL`.
@@ -70,8 +75,11 @@ pub struct Mapping {
     pub metrics: Vec<(String, String)>,
 }
 
+/// Reads the file a `text_file=` column names: its text, or why not.
+pub type ReadText<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
+
 /// Where a row comes from and how to read it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RowContext<'a> {
     /// The file's name (no directories: the archive must not say where the researcher keeps it).
     pub source: &'a str,
@@ -85,6 +93,8 @@ pub struct RowContext<'a> {
     pub platform: Option<&'a str>,
     /// Offset of times written without one, seconds east of UTC.
     pub utc_offset_s: i32,
+    /// Reads the file a `text_file=` column names (the shell's IO).
+    pub read_text: Option<ReadText<'a>>,
 }
 
 /// One imported row: the body of its archived record.
@@ -154,6 +164,7 @@ impl Mapping {
                 }
                 "title" => &mut m.title,
                 "text" => &mut m.text,
+                "text_file" => &mut m.text_file,
                 "author" => &mut m.author,
                 "published" => &mut m.published,
                 "observed" => &mut m.observed,
@@ -167,8 +178,8 @@ impl Mapping {
                 }
                 other => {
                     return Err(format!(
-                        "unknown key {other:?}: use url, id, title, text, author, published, \
-                         observed, gone_at, reason, state or metric.NAME"
+                        "unknown key {other:?}: use url, id, title, text, text_file, author, \
+                         published, observed, gone_at, reason, state or metric.NAME"
                     ));
                 }
             };
@@ -194,6 +205,7 @@ impl Mapping {
             &self.url,
             &self.title,
             &self.text,
+            &self.text_file,
             &self.author,
             &self.published,
             &self.observed,
@@ -338,9 +350,17 @@ impl Mapping {
                 None => return Err(format!("metric.{name}: cannot read {v:?} as a count")),
             }
         }
+        let text = match (value(&self.text), value(&self.text_file)) {
+            (Some(t), _) => Some(t),
+            (None, Some(path)) => match ctx.read_text {
+                Some(read) => Some(read(&path).map_err(|e| format!("text_file: {e}"))?),
+                None => return Err("text_file: no files to read from".into()),
+            },
+            (None, None) => None,
+        };
         let content = Content {
             title: value(&self.title),
-            text: value(&self.text),
+            text: text.filter(|t| !t.trim().is_empty()),
             author: value(&self.author),
             published_at: published.and_then(rfc3339),
             updated_at: None,
@@ -454,7 +474,7 @@ pub fn row_urn(file_sha256: &str, line: u64) -> String {
 }
 
 /// `sha256:<hex>` of the content's canonical JSON (as the platform adapters hash it).
-fn content_hash(c: &Content) -> String {
+pub(crate) fn content_hash(c: &Content) -> String {
     use sha2::{Digest, Sha256};
     let canonical = serde_json::to_vec(c).unwrap_or_default();
     let digest = Sha256::digest(&canonical);
@@ -480,6 +500,9 @@ pub fn state_word(word: &str) -> Option<State> {
             State::Gone(GoneReason::PlatformRemoved)
         }
         "review" | "reviewing" | "under review" => State::UnderReview,
+        // A deletion flag (`deleted_marker`): true means gone.
+        "true" | "yes" | "y" => State::Gone(GoneReason::Unknown),
+        "false" | "no" | "n" => State::Live,
         "hidden" | "private" | "self-only" => State::SelfOnly,
         _ => return None,
     })
@@ -584,6 +607,7 @@ mod tests {
             list: "hot",
             platform: Some("weibo-hot-search"),
             utc_offset_s: 8 * 3600,
+            read_text: None,
         }
     }
 
