@@ -796,7 +796,7 @@ pub async fn demo(cli: &Cli, items: usize, minutes: f64, speed: f64) -> Result<(
     );
     let data = dir.display();
     println!(
-        "\nLook at it:\n  annals --data {data} events --kind gone     # the disappearance feed\n  annals --data {data} watch ls               # every item, its state and next check\n  annals --data {data} item ITEM_ID           # one item: events, versions, metric series\n  annals --data {data} records | head         # the WARC records behind all of it\n  annals --data {data} verify                 # the tamper-evident ledger"
+        "\nLook at it:\n  annals --data {data} events --kind gone     # the disappearance feed\n  annals --data {data} watch ls               # every item, its state and next check\n  annals --data {data} item ITEM_ID           # one item: events, versions, metric series\n  annals --data {data} report deletions       # survival, latency, hour of day\n  annals --data {data} search 'TEXT'          # full-text search of every version\n  annals --data {data} records | head         # the WARC records behind all of it\n  annals --data {data} verify                 # the tamper-evident ledger"
     );
     Ok(())
 }
