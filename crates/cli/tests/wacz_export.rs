@@ -446,7 +446,13 @@ fn every_py_wacz_fixture_imports_or_says_why() {
         (
             "valid_signed_example_1.wacz",
             "all hashes match, signed by btrix-sign-test.webrecorder.net (ECDSA signature valid \
-             with its certificate from CN=R3,O=Let's Encrypt,C=US, chain ends at trusted root",
+             with the key of its certificate from CN=R3,O=Let's Encrypt,C=US; chain of 3 \
+             certificates each signed by the next, all valid at 2022-01-18T19:00:12Z, ending at \
+             ISRG Root X1 (cross-signed by DST Root CA X3), a root authsign pins; RFC 3161 \
+             timestamp valid: 2022-01-18T19:00:12Z by www.freetsa.org, chain of 2 ending at \
+             self-signed www.freetsa.org (sha256 \
+             a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc); certificate chain \
+             not checked against a root store, revocation not checked)",
         ),
     ];
     for (name, says) in valid {
