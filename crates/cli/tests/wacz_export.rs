@@ -534,6 +534,17 @@ fn large_index_is_compressed_in_blocks() {
         blocks += 1;
     }
     assert_eq!(blocks, 2, "1,500 resources in blocks of 1,024 lines");
+    // The streamed proofs: one per record (the warcinfo record included), in leaf order, across
+    // five full 256-leaf chunks and a partial one.
+    let proofs = fs::read_to_string(dir.join("annals/proofs.jsonl")).unwrap();
+    let mut n = 0u64;
+    for line in proofs.lines() {
+        let p: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(p["leaf_index"].as_u64(), Some(n), "{line}");
+        assert_eq!(p["tree_size"].as_u64(), Some(1501), "{line}");
+        n += 1;
+    }
+    assert_eq!(n, 1501);
     if have("wacz", "pip install wacz==0.6.0") {
         let o = Command::new("wacz")
             .args(["validate", "-f"])

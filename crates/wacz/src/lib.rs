@@ -57,8 +57,8 @@ pub use crate::signature::{
     AnonymousSigner, KeyError, SignatureCheck, TimestampCheck, check_signed_data,
 };
 pub use crate::write::{
-    CDX_BLOCK_LINES, EntryCompression, Page, WACZ_VERSION, WaczMetadata, WaczWriter, WriteSummary,
-    WrittenResource, pages_header, write_cdxj_gzip,
+    CDX_BLOCK_LINES, CdxjGzipWriter, EntryCompression, Page, WACZ_VERSION, WaczMetadata,
+    WaczWriter, WriteSummary, WrittenResource, pages_header, write_cdxj_gzip,
 };
 
 mod datapackage;
