@@ -56,3 +56,4 @@ mod proof;
 mod replay;
 mod segment;
 mod wacz_export;
+mod wacz_stream;

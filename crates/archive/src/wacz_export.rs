@@ -20,12 +20,11 @@
 //!   `signedData` when signing; the key is `ledger/wacz-signing.pem` (created on first use, mode
 //!   0600) and its fingerprint is reported, so it can be published.
 //!
-//! The ZIP is streamed to `OUT.partial` and renamed at the end: memory stays flat in the WARC
-//! sizes (the index rows and pages of the selected records are held, not the records; proofs
-//! are streamed). For speed (`annals bench wacz`), the whole-archive export copies the WARCs on
-//! one thread while the index is read, reads page titles from the start of each record on
-//! another, makes the proof lines on a third while they are compressed, and syncs the copied
-//! WARCs while the rest is written.
+//! The ZIP is streamed to `OUT.partial` and renamed at the end. The whole-archive export
+//! (`wacz_stream`) holds nothing per record: the WARCs are copied on one thread while the index,
+//! the proofs and the pages are written from streaming queries into parts merged at the end. A
+//! `--since` or `--list` export holds the index rows and pages of the selected records (not the
+//! records; proofs are streamed).
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -136,10 +135,10 @@ pub struct WaczProof {
 }
 
 /// Every level of the tree's complete subtrees, computed once: proofs then cost O(log n) each.
-struct Levels(Vec<Vec<Hash>>);
+pub(crate) struct Levels(pub(crate) Vec<Vec<Hash>>);
 
 impl Levels {
-    fn new(leaves: Vec<Hash>) -> Levels {
+    pub(crate) fn new(leaves: Vec<Hash>) -> Levels {
         let mut levels = vec![leaves];
         while let Some(last) = levels.last().filter(|l| l.len() > 1) {
             let next: Vec<Hash> = last
@@ -284,8 +283,19 @@ impl Archive {
 
         let tmp = partial_path(out);
         let warc_tmp = tmp.with_extension("warc.partial");
-        let result = self
-            .write_wacz(
+        let result = if matches!(selection, Selection::All) {
+            self.write_whole_wacz(
+                &tmp,
+                metadata,
+                checkpoint,
+                signer.as_ref(),
+                &opts,
+                &mut report,
+                progress,
+            )
+            .await
+        } else {
+            self.write_wacz(
                 &tmp,
                 &warc_tmp,
                 metadata,
@@ -296,7 +306,8 @@ impl Archive {
                 &mut report,
                 progress,
             )
-            .await;
+            .await
+        };
         let _ = fs::remove_file(&warc_tmp);
         match result {
             Ok(()) => {
@@ -478,11 +489,6 @@ impl Archive {
             );
         };
         let file = File::create(tmp).map_err(|e| ArchiveError::io(tmp, e))?;
-        // Syncs the copied WARCs on another thread while the rest is written, so the final
-        // sync only has the tail left.
-        let early_sync = file.try_clone().map_err(|e| ArchiveError::io(tmp, e))?;
-        let mut early_sync = Some(early_sync);
-        let mut syncing = None;
         let display = tmp.display().to_string();
         let mut w = WaczWriter::new(BufWriter::with_capacity(1 << 20, file), &display, metadata);
         let wacz_err = |e: annals_wacz::WaczError| ArchiveError::Invalid(e.to_string());
@@ -493,104 +499,20 @@ impl Archive {
         };
 
         // archive/, and the index rows and ledger leaves of what it holds.
-        let all_files = matches!(selection, Selection::All);
+        let Selection::Subset { captures, pages } = selection else {
+            return Err(ArchiveError::Invalid(
+                "the whole archive is exported by write_whole_wacz".into(),
+            ));
+        };
+        let all_files = false;
         // Where each record lies in this WACZ when it moved (subsets): (file, offset) -> offset.
         let mut placed: HashMap<(String, u64), u64> = HashMap::new();
-        let mut subset_name = String::new();
+        let subset_name: String;
         let index_lines: Vec<std::borrow::Cow<'_, str>>;
         let selected: Vec<Capture>;
-        let mut given_pages = None;
-        let mut index_job: Option<std::thread::JoinHandle<io::Result<CompressedIndex>>> = None;
-        match selection {
-            Selection::All => {
-                let files = self.warc_files()?;
-                let mut inputs = Vec::with_capacity(files.len());
-                for name in &files {
-                    let p = self.warc_dir().join(name);
-                    let size = fs::metadata(&p)
-                        .map(|m| m.len())
-                        .map_err(|e| ArchiveError::io(&p, e))?;
-                    inputs.push((name.clone(), p, size));
-                }
-                let total: u64 = inputs.iter().map(|i| i.2).sum();
-                report.warc_bytes = total;
-                report.warc_files = files.len() as u64;
-                // The copy (read, CRC-32, SHA-256, write) runs on its own thread while the
-                // index is read.
-                let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-                let counter = done.clone();
-                let mut copy = tokio::task::spawn_blocking(move || {
-                    let mut w = w;
-                    for (name, path, size) in &inputs {
-                        let mut input = File::open(path).map_err(|e| ArchiveError::io(path, e))?;
-                        w.start_entry(
-                            &format!("archive/{name}"),
-                            EntryCompression::Stored,
-                            *size >= u64::from(u32::MAX),
-                        )
-                        .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
-                        copy_counting(&mut input, &mut w, &counter)
-                            .map_err(|e| ArchiveError::io(path, e))?;
-                    }
-                    Ok::<_, ArchiveError>(w)
-                });
-                let query = self.all_captures();
-                tokio::pin!(query);
-                let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-                let mut copied = None;
-                let mut queried = None;
-                while copied.is_none() || queried.is_none() {
-                    tokio::select! {
-                        r = &mut copy, if copied.is_none() => {
-                            copied = Some(r.map_err(|e| {
-                                ArchiveError::Invalid(format!("the WARC copy failed: {e}"))
-                            })??);
-                        }
-                        r = &mut query, if queried.is_none() => {
-                            let captures = r?;
-                            // The compressed index is made on its own thread while the copy
-                            // finishes.
-                            let mut lines: Vec<String> =
-                                captures.iter().filter_map(|c| c.cdxj.clone()).collect();
-                            if lines.len() > PLAIN_INDEX_MAX_LINES {
-                                index_job = Some(std::thread::spawn(move || {
-                                    lines.sort_unstable();
-                                    let mut gz = Vec::new();
-                                    let idx = write_cdxj_gzip(
-                                        &mut gz,
-                                        lines.iter().map(String::as_str),
-                                        CDX_BLOCK_LINES,
-                                        "index.cdx.gz",
-                                    )?;
-                                    Ok::<_, io::Error>((gz, idx, lines.len()))
-                                }));
-                            }
-                            queried = Some(captures);
-                        }
-                        _ = tick.tick() => progress(done.load(std::sync::atomic::Ordering::Relaxed), total),
-                    }
-                }
-                progress(total, total);
-                w = copied.expect("copied");
-                selected = queried.expect("queried");
-                phase("warc files copied and index read");
-                if let Some(f) = early_sync.take() {
-                    syncing = Some(std::thread::spawn(move || f.sync_data()));
-                }
-                // Every record is exported: the index is their CDXJ lines (being compressed
-                // on `index_job` when there are many).
-                let mut lines: Vec<std::borrow::Cow<'_, str>> = Vec::new();
-                if index_job.is_none() {
-                    lines = selected
-                        .iter()
-                        .filter_map(|c| c.cdxj.as_deref().map(std::borrow::Cow::Borrowed))
-                        .collect();
-                    lines.sort_unstable();
-                }
-                index_lines = lines;
-                phase("index lines sorted");
-            }
-            Selection::Subset { captures, pages } => {
+        let mut given_pages: Option<Vec<Page>>;
+        {
+            {
                 given_pages = pages;
                 selected = captures;
                 // One new WARC of the selected members, indexed from its own bytes.
@@ -696,23 +618,7 @@ impl Archive {
 
             // indexes/
             report.index_lines = index_lines.len() as u64;
-            if let Some(job) = index_job.take() {
-                let (gz, idx, n) = job
-                    .join()
-                    .map_err(|_| ArchiveError::Invalid("compressing the index panicked".into()))?
-                    .map_err(io_err)?;
-                report.index_lines = n as u64;
-                report.index = "indexes/index.cdx.gz".into();
-                w.start_entry(&report.index, EntryCompression::Stored, false)
-                    .map_err(wacz_err)?;
-                w.write_all(&gz).map_err(io_err)?;
-                w.add_entry(
-                    "indexes/index.idx",
-                    EntryCompression::Deflated,
-                    idx.as_bytes(),
-                )
-                .map_err(wacz_err)?;
-            } else if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
+            if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
                 report.index = "indexes/index.cdxj".into();
                 w.start_entry(&report.index, EntryCompression::Deflated, false)
                     .map_err(wacz_err)?;
@@ -876,81 +782,11 @@ impl Archive {
             .into_inner()
             .map_err(|e| ArchiveError::io(tmp, e.into_error()))?;
         phase("finished");
-        if let Some(early) = syncing {
-            early
-                .join()
-                .map_err(|_| ArchiveError::Invalid("syncing the WACZ panicked".into()))?
-                .map_err(|e| ArchiveError::io(tmp, e))?;
-        }
-        drop(early_sync);
         file.sync_all().map_err(|e| ArchiveError::io(tmp, e))?;
         phase("synced");
         report.datapackage_hash = summary.datapackage_hash;
         report.signer_fingerprint = summary.signer_fingerprint;
         Ok(())
-    }
-
-    /// Every capture in archive order, read as two queries on two connections (the
-    /// observations' record types, and the others), merged.
-    async fn all_captures(&self) -> Result<Vec<Capture>, ArchiveError> {
-        let types = |t: &[&str]| CaptureFilter {
-            record_types: t.iter().map(|t| t.to_string()).collect(),
-            ..CaptureFilter::default()
-        };
-        let (a, b) = (
-            types(&["response", "revisit"]),
-            types(&[
-                "request",
-                "warcinfo",
-                "resource",
-                "metadata",
-                "conversion",
-                "continuation",
-            ]),
-        );
-        let started = std::time::Instant::now();
-        // Streamed (rather than fetched whole) so the rows are not all held twice.
-        let (mut rows_a, mut rows_b) = (Vec::new(), Vec::new());
-        let mut push_a = |c: Capture| {
-            rows_a.push(c);
-            Ok(())
-        };
-        let mut push_b = |c: Capture| {
-            rows_b.push(c);
-            Ok(())
-        };
-        let (ra, rb, count) = tokio::join!(
-            self.store
-                .for_each_capture(&a, CaptureOrder::Archive, &mut push_a),
-            self.store
-                .for_each_capture(&b, CaptureOrder::Archive, &mut push_b),
-            self.store.count(),
-        );
-        ra?;
-        rb?;
-        let (a, b) = (rows_a, rows_b);
-        tracing::debug!(
-            "export wacz: two queries in {:.3}s",
-            started.elapsed().as_secs_f64()
-        );
-        if (a.len() + b.len()) as u64 != count? {
-            // A record type outside the WARC specification's: one query reads them all.
-            return self
-                .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
-                .await;
-        }
-        let mut all = Vec::with_capacity(a.len() + b.len());
-        let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-        loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => (&x.warc_file, x.offset) <= (&y.warc_file, y.offset),
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            all.extend(if take_a { a.next() } else { b.next() });
-        }
-        Ok(all)
     }
 
     /// The tree of checkpoint `size` (whose signed note is `note`) and the leaf of each of
@@ -1032,11 +868,7 @@ impl Archive {
             let (Some(url), Some(status)) = (c.url.as_deref(), c.status) else {
                 continue;
             };
-            let html = c.mime.as_deref().is_some_and(|m| {
-                let m = m.trim_start().as_bytes();
-                let starts = |p: &[u8]| m.len() >= p.len() && m[..p.len()].eq_ignore_ascii_case(p);
-                starts(b"text/html") || starts(b"application/xhtml+xml")
-            });
+            let html = is_html(c.mime.as_deref());
             if c.record_type != "response" || !(200..300).contains(&status) || !html {
                 continue;
             }
@@ -1071,7 +903,7 @@ impl Archive {
     }
 
     /// The page of capture `c`, `p{i}`: title (and text) when the record reads.
-    fn page(&self, i: usize, c: &Capture, with_text: bool) -> Page {
+    pub(crate) fn page(&self, i: usize, c: &Capture, with_text: bool) -> Page {
         let url = c.url.clone().unwrap_or_default();
         let ts = WarcDate::parse(&c.date)
             .map(|d| rfc3339(d.unix))
@@ -1123,9 +955,6 @@ impl Archive {
     }
 }
 
-/// `index.cdx.gz`'s bytes, `index.idx`'s text, and the number of index lines.
-type CompressedIndex = (Vec<u8>, String, usize);
-
 /// What the proofs are made from.
 struct ProofBasis {
     /// The tree of the checkpoint.
@@ -1137,19 +966,19 @@ struct ProofBasis {
 }
 
 /// What one line of `annals/proofs.jsonl` says.
-struct ProofLine<'a> {
-    c: &'a Capture,
-    path: &'a str,
-    offset: u64,
-    entry: &'a [u8],
-    leaf_index: u64,
-    tree_size: u64,
-    proof: &'a [Hash],
+pub(crate) struct ProofLine<'a> {
+    pub(crate) c: &'a Capture,
+    pub(crate) path: &'a str,
+    pub(crate) offset: u64,
+    pub(crate) entry: &'a [u8],
+    pub(crate) leaf_index: u64,
+    pub(crate) tree_size: u64,
+    pub(crate) proof: &'a [Hash],
 }
 
 /// Appends the JSON line of `p` to `out`: the serialisation of [`WaczProof`] (same keys, same
 /// order), written without building one.
-fn push_proof_line(out: &mut Vec<u8>, p: ProofLine<'_>) {
+pub(crate) fn push_proof_line(out: &mut Vec<u8>, p: ProofLine<'_>) {
     fn base64_into(out: &mut Vec<u8>, bytes: &[u8]) {
         let start = out.len();
         out.resize(start + bytes.len().div_ceil(3) * 4, 0);
@@ -1305,6 +1134,15 @@ impl Archive {
     }
 }
 
+/// Whether a MIME type is HTML (`text/html`, `application/xhtml+xml`, parameters allowed).
+pub(crate) fn is_html(mime: Option<&str>) -> bool {
+    mime.is_some_and(|m| {
+        let m = m.trim_start().as_bytes();
+        let starts = |p: &[u8]| m.len() >= p.len() && m[..p.len()].eq_ignore_ascii_case(p);
+        starts(b"text/html") || starts(b"application/xhtml+xml")
+    })
+}
+
 /// The offset just past the first `</title>` (case-insensitive) in `bytes`, if any.
 fn title_end(bytes: &[u8]) -> Option<usize> {
     let mut from = 0;
@@ -1374,7 +1212,7 @@ fn decode_body(body: &[u8], encoding: Option<&str>) -> Vec<u8> {
 }
 
 /// Copies `input` to `out`, adding the bytes copied to `done`.
-fn copy_counting(
+pub(crate) fn copy_counting(
     input: &mut impl Read,
     out: &mut impl Write,
     done: &std::sync::atomic::AtomicU64,

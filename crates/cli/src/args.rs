@@ -431,7 +431,8 @@ Example:
         after_help = "Needs `wacz` (pip install wacz==0.6.0) unless --no-peers. Goal: annals >= 10x faster.
 
 Example:
-  annals bench wacz --records 40000 --json"
+  annals bench wacz --records 40000 --json
+  annals bench wacz --records 20000 --memory-records 80000"
     )]
     Wacz(BenchWaczArgs),
 }
@@ -451,6 +452,10 @@ pub struct BenchWaczArgs {
     /// Skip py-wacz (annals figures only).
     #[arg(long)]
     pub no_peers: bool,
+    /// Also export an archive of this many records (annals only) and report the peak RSS of
+    /// both exports: it should not grow with the archive.
+    #[arg(long)]
+    pub memory_records: Option<u64>,
 }
 
 /// Options of `annals bench ledger`.

@@ -446,7 +446,13 @@ fn every_py_wacz_fixture_imports_or_says_why() {
         (
             "valid_signed_example_1.wacz",
             "all hashes match, signed by btrix-sign-test.webrecorder.net (ECDSA signature valid \
-             with its certificate from CN=R3,O=Let's Encrypt,C=US, chain ends at trusted root",
+             with the key of its certificate from CN=R3,O=Let's Encrypt,C=US; chain of 3 \
+             certificates each signed by the next, all valid at 2022-01-18T19:00:12Z, ending at \
+             ISRG Root X1 (cross-signed by DST Root CA X3), a root authsign pins; RFC 3161 \
+             timestamp valid: 2022-01-18T19:00:12Z by www.freetsa.org, chain of 2 ending at \
+             self-signed www.freetsa.org (sha256 \
+             a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc); certificate chain \
+             not checked against a root store, revocation not checked)",
         ),
     ];
     for (name, says) in valid {
@@ -528,6 +534,17 @@ fn large_index_is_compressed_in_blocks() {
         blocks += 1;
     }
     assert_eq!(blocks, 2, "1,500 resources in blocks of 1,024 lines");
+    // The streamed proofs: one per record (the warcinfo record included), in leaf order, across
+    // five full 256-leaf chunks and a partial one.
+    let proofs = fs::read_to_string(dir.join("annals/proofs.jsonl")).unwrap();
+    let mut n = 0u64;
+    for line in proofs.lines() {
+        let p: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(p["leaf_index"].as_u64(), Some(n), "{line}");
+        assert_eq!(p["tree_size"].as_u64(), Some(1501), "{line}");
+        n += 1;
+    }
+    assert_eq!(n, 1501);
     if have("wacz", "pip install wacz==0.6.0") {
         let o = Command::new("wacz")
             .args(["validate", "-f"])

@@ -57,6 +57,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // The bundled SQLite keeps temporary data (sorts too big for the cache: a package's
+            // index in byte order) in memory by default; on disk, memory stays flat.
+            .pragma("temp_store", "file")
             .busy_timeout(std::time::Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -106,6 +109,24 @@ fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
 
 fn select(filter: &CaptureFilter, order: CaptureOrder, limit: Option<u64>) -> QueryBuilder<Sqlite> {
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM captures WHERE 1=1"));
+    push_filter(&mut qb, filter);
+    qb.push(" ORDER BY ").push(order_by(order));
+    if let Some(limit) = limit {
+        qb.push(" LIMIT ")
+            .push_bind(limit.min(i64::MAX as u64) as i64);
+    }
+    qb
+}
+
+fn order_by(order: CaptureOrder) -> &'static str {
+    match order {
+        CaptureOrder::UrlKey => "urlkey, date, warc_file, warc_offset",
+        CaptureOrder::Archive => "warc_file, warc_offset",
+        CaptureOrder::Time => "unix_time, url, warc_file, warc_offset",
+    }
+}
+
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, filter: &CaptureFilter) {
     if let Some(url) = &filter.url {
         qb.push(" AND url = ").push_bind(url.as_str());
     }
@@ -133,15 +154,6 @@ fn select(filter: &CaptureFilter, order: CaptureOrder, limit: Option<u64>) -> Qu
         }
         qb.push(")");
     }
-    qb.push(match order {
-        CaptureOrder::UrlKey => " ORDER BY urlkey, date, warc_file, warc_offset",
-        CaptureOrder::Archive => " ORDER BY warc_file, warc_offset",
-    });
-    if let Some(limit) = limit {
-        qb.push(" LIMIT ")
-            .push_bind(limit.min(i64::MAX as u64) as i64);
-    }
-    qb
 }
 
 impl Store for SqliteStore {
@@ -378,6 +390,52 @@ impl Store for SqliteStore {
             let mut rows = query.fetch(&self.pool);
             while let Some(row) = rows.try_next().await.map_err(q)? {
                 each(from_row(&row).map_err(q)?)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn for_each_cdxj_line<'a>(
+        &'a self,
+        each: &'a mut (dyn FnMut(String) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            // In batches of 1,024 lines, one message each from SQLite's worker thread instead of
+            // one per line (a channel hand-off and often a wake-up each); lines hold no newline.
+            let mut rows = sqlx::query(
+                "SELECT string_agg(cdxj, char(10) ORDER BY cdxj) FROM \
+                 (SELECT cdxj, (row_number() OVER (ORDER BY cdxj) - 1) / 1024 AS batch \
+                 FROM captures WHERE cdxj IS NOT NULL) GROUP BY batch ORDER BY batch",
+            )
+            .fetch(&self.pool);
+            while let Some(row) = rows.try_next().await.map_err(q)? {
+                let batch: String = row.try_get(0).map_err(q)?;
+                for line in batch.split('\n') {
+                    each(line.to_owned())?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn for_each_leaf_hash<'a>(
+        &'a self,
+        limit: u64,
+        each: &'a mut (dyn FnMut(String) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            // In batches of 4,096 leaves, one message each; hashes are hex.
+            let mut rows = sqlx::query(
+                "SELECT string_agg(leaf_hash, ',' ORDER BY leaf_index) FROM ledger_leaves \
+                 WHERE leaf_index < ? GROUP BY leaf_index / 4096 ORDER BY leaf_index / 4096",
+            )
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch(&self.pool);
+            while let Some(row) = rows.try_next().await.map_err(q)? {
+                let batch: String = row.try_get(0).map_err(q)?;
+                for hash in batch.split(',') {
+                    each(hash.to_owned())?;
+                }
             }
             Ok(())
         })

@@ -98,6 +98,8 @@ pub enum CaptureOrder {
     UrlKey,
     /// By file and offset: the order of the archive itself.
     Archive,
+    /// By capture time (`unix_time`), then URL, file and offset: a package's pages.
+    Time,
 }
 
 /// The storage trait. Methods take `&self`; backends handle their own pooling and locking.
@@ -152,6 +154,21 @@ pub trait Store: Send + Sync {
         filter: &'a CaptureFilter,
         order: CaptureOrder,
         each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Calls `each` on every stored CDXJ line in byte order (what `sort` gives), streaming: a
+    /// package's index written without holding it.
+    fn for_each_cdxj_line<'a>(
+        &'a self,
+        each: &'a mut (dyn FnMut(String) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Calls `each` on the hash (hex) of each of the first `limit` ledger leaves, in leaf order,
+    /// streaming.
+    fn for_each_leaf_hash<'a>(
+        &'a self,
+        limit: u64,
+        each: &'a mut (dyn FnMut(String) -> Result<(), StoreError> + Send),
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// The capture with this `WARC-Record-ID`.

@@ -53,15 +53,18 @@ pub use crate::datapackage::{DataPackage, HashAlgorithm, Resource, ResourceHash,
 pub use crate::error::WaczError;
 pub use crate::read::{EntryInfo, EntryReader, SIZE_MARGIN, Wacz, WarcCompression};
 pub use crate::report::{Problem, VerifyReport};
-pub use crate::signature::{AnonymousSigner, KeyError, SignatureCheck, check_signed_data};
+pub use crate::signature::{
+    AnonymousSigner, KeyError, SignatureCheck, TimestampCheck, check_signed_data,
+};
 pub use crate::write::{
-    CDX_BLOCK_LINES, EntryCompression, Page, WACZ_VERSION, WaczMetadata, WaczWriter, WriteSummary,
-    WrittenResource, pages_header, write_cdxj_gzip,
+    CDX_BLOCK_LINES, CdxjGzipWriter, EntryCompression, Page, WACZ_VERSION, WaczMetadata,
+    WaczWriter, WriteSummary, WrittenResource, pages_header, write_cdxj_gzip,
 };
 
 mod datapackage;
 mod error;
 mod path;
+mod pki;
 mod read;
 mod report;
 mod signature;

@@ -10,10 +10,13 @@
 //!   so the check reports its fingerprint (`sha256:` of the DER key) for comparison.
 //! - **domain** (authsign): `signature` is a DER ECDSA signature made with the key of the
 //!   first certificate of `domainCert`. The check verifies it, matches the certificate's
-//!   common name to `domain`, checks that `created` lies within the certificate's validity,
-//!   that the chain's names link, and that it ends at a root authsign trusts (by SHA-256
-//!   fingerprint). It does **not** verify the chain's own signatures or the RFC 3161
-//!   `timeSignature`; the report says so.
+//!   common name to `domain`, checks the chain's internal consistency (each certificate's
+//!   signature verified with the next one's key, every certificate valid at `created`), and
+//!   that it ends at one of the roots authsign pins (by SHA-256 fingerprint). The RFC 3161
+//!   `timeSignature`, when present, is verified too: a token over the `signature` string,
+//!   signed by the first `timestampCert` certificate, `genTime` within 10 minutes of
+//!   `created`, that chain consistent. Nothing is checked against a system root store and
+//!   revocation is not checked (offline); the report says so.
 //!
 //! Signing is deterministic (RFC 6979): no randomness is needed once a key exists.
 
@@ -25,8 +28,9 @@ use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p384::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use x509_cert::Certificate;
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::Encode;
+
+use crate::pki::{Cert, check_chain, check_timestamp};
 
 use crate::write::hex;
 
@@ -145,21 +149,49 @@ pub enum SignatureCheck {
         /// `signedData.software`.
         software: Option<String>,
     },
-    /// A domain signature that verifies with its certificate, whose name matches and whose
-    /// chain ends at a trusted root.
+    /// A domain signature (authsign) that verifies with the key of its certificate, whose name
+    /// matches, whose chain is internally consistent (each certificate signed by the next, all
+    /// valid at `created`) and ends at a root authsign pins; with its RFC 3161 timestamp
+    /// verified when there is one. Not checked: a system root store, revocation.
     DomainValid {
         /// The domain that signed.
         domain: String,
         /// The issuer of the domain certificate (e.g. `CN=R3,O=Let's Encrypt,C=US`).
         issuer: String,
-        /// The trusted root the chain ends at.
+        /// Certificates in `domainCert`.
+        chain_length: usize,
+        /// The pinned root the chain ends at.
         root: String,
+        /// `signedData.created`, at which the chain was found valid.
+        created: String,
+        /// The verified RFC 3161 timestamp, if `signedData` has one.
+        timestamp: Option<TimestampCheck>,
     },
     /// The signature does not hold.
     Invalid {
         /// Why, in a short clause.
         reason: String,
     },
+}
+
+/// A verified RFC 3161 timestamp of a domain signature: the token is over the `signature`
+/// string, signed by the first `timestampCert` certificate, its `genTime` within 10 minutes of
+/// `created`, and the `timestampCert` chain consistent at `genTime`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TimestampCheck {
+    /// `genTime`, RFC 3339.
+    pub gen_time: String,
+    /// The time-stamping authority (common name of its certificate).
+    pub tsa: String,
+    /// Certificates in `timestampCert`.
+    pub chain_length: usize,
+    /// The common name of the chain's last certificate.
+    pub top: String,
+    /// Whether that certificate is self-signed (its signature verified).
+    pub top_self_signed: bool,
+    /// SHA-256 (hex) of that certificate, to compare with a trusted one.
+    pub top_fingerprint: String,
 }
 
 impl SignatureCheck {
@@ -183,12 +215,38 @@ impl fmt::Display for SignatureCheck {
             SignatureCheck::DomainValid {
                 domain,
                 issuer,
+                chain_length,
                 root,
-            } => write!(
-                f,
-                "signed by {domain} (ECDSA signature valid with its certificate from {issuer}, \
-                 chain ends at trusted root {root}; chain signatures and RFC 3161 timestamp not checked)"
-            ),
+                created,
+                timestamp,
+            } => {
+                write!(
+                    f,
+                    "signed by {domain} (ECDSA signature valid with the key of its certificate \
+                     from {issuer}; chain of {chain_length} certificates each signed by the next, \
+                     all valid at {created}, ending at {root}, a root authsign pins; "
+                )?;
+                match timestamp {
+                    Some(t) => write!(
+                        f,
+                        "RFC 3161 timestamp valid: {} by {}, chain of {} ending at {}{} (sha256 {}); ",
+                        t.gen_time,
+                        t.tsa,
+                        t.chain_length,
+                        if t.top_self_signed {
+                            "self-signed "
+                        } else {
+                            ""
+                        },
+                        t.top,
+                        t.top_fingerprint
+                    )?,
+                    None => f.write_str("no RFC 3161 timestamp; ")?,
+                }
+                f.write_str(
+                    "certificate chain not checked against a root store, revocation not checked)",
+                )
+            }
             SignatureCheck::Invalid { reason } => write!(f, "signature INVALID: {reason}"),
         }
     }
@@ -293,80 +351,126 @@ fn check_domain(
     signature: &[u8],
 ) -> Result<SignatureCheck, String> {
     let domain = field(signed, "domain")?;
-    let ders = pem_chain(field(signed, "domainCert")?)?;
-    let certs: Vec<Certificate> = ders
-        .iter()
-        .map(|der| Certificate::from_der(der))
-        .collect::<Result<_, _>>()
-        .map_err(|error| format!("domainCert holds an unreadable certificate: {error}"))?;
-    let leaf = &certs[0].tbs_certificate;
-    let spki = leaf
+    let created_text = field(signed, "created")?;
+    let created = unix_seconds(created_text)
+        .ok_or_else(|| format!("signedData.created {created_text:?} is not an RFC 3339 time"))?;
+    let certs = pem_chain(field(signed, "domainCert")?)?
+        .into_iter()
+        .map(Cert::from_der)
+        .collect::<Result<Vec<Cert>, String>>()
+        .map_err(|error| format!("domainCert holds an {error}"))?;
+    let Some(leaf) = certs.first() else {
+        return Err("domainCert holds no PEM certificate".to_owned());
+    };
+    let tbs = &leaf.cert.tbs_certificate;
+    let spki = tbs
         .subject_public_key_info
         .to_der()
         .map_err(|error| format!("domain certificate key: {error}"))?;
     if !verify_ecdsa(&spki, prehash, signature)? {
         return Err(format!(
             "the signature does not verify with the key of the certificate for {}",
-            leaf.subject
+            tbs.subject
         ));
     }
-    let names: Vec<String> = leaf
-        .subject
-        .0
-        .iter()
-        .filter_map(|rdn| rdn.to_string().strip_prefix("CN=").map(str::to_owned))
-        .collect();
-    if !names.iter().any(|name| name.eq_ignore_ascii_case(domain)) {
+    if !leaf.common_name().eq_ignore_ascii_case(domain) {
         return Err(format!(
             "the certificate is for {}, not for the claimed domain {domain}",
-            leaf.subject
+            tbs.subject
         ));
     }
-    if let Some(created) = signed
-        .get("created")
-        .and_then(Value::as_str)
-        .and_then(unix_seconds)
-    {
-        let from = leaf.validity.not_before.to_unix_duration().as_secs();
-        let until = leaf.validity.not_after.to_unix_duration().as_secs();
-        if created < from as i64 || created > until as i64 {
-            return Err(format!(
-                "signedData.created is outside the certificate's validity ({} to {})",
-                leaf.validity.not_before, leaf.validity.not_after
-            ));
-        }
-    }
-    for pair in certs.windows(2) {
-        if pair[0].tbs_certificate.issuer != pair[1].tbs_certificate.subject {
-            return Err(format!(
-                "the certificate chain is broken: {} is issued by {}, not by the next certificate {}",
-                pair[0].tbs_certificate.subject,
-                pair[0].tbs_certificate.issuer,
-                pair[1].tbs_certificate.subject
-            ));
-        }
-    }
-    let (top_der, top) = (&ders[ders.len() - 1], &certs[certs.len() - 1]);
-    let fingerprint = hex(&Sha256::digest(top_der));
+    let chain = check_chain(&certs, created, "the domainCert chain")?;
     let Some((_, root)) = TRUSTED_DOMAIN_ROOTS
         .iter()
-        .find(|(trusted, _)| *trusted == fingerprint)
+        .find(|(trusted, _)| *trusted == chain.top_fingerprint)
     else {
         return Err(format!(
-            "the certificate chain ends at {} (sha256 {fingerprint}), which is not a trusted root",
-            top.tbs_certificate.subject
+            "the certificate chain ends at {} (sha256 {}), which is not a root authsign trusts",
+            chain.top, chain.top_fingerprint
         ));
+    };
+    let timestamp = match (signed.get("timeSignature"), signed.get("timestampCert")) {
+        (None, None) => None,
+        (Some(token), Some(chain_pem)) => {
+            let (Some(token), Some(chain_pem)) = (token.as_str(), chain_pem.as_str()) else {
+                return Err("signedData.timeSignature or timestampCert is not a string".to_owned());
+            };
+            let token = STANDARD
+                .decode(token.trim())
+                .map_err(|_| "signedData.timeSignature is not base64".to_owned())?;
+            let tsa_certs = pem_chain(chain_pem)
+                .map_err(|e| e.replace("domainCert", "timestampCert"))?
+                .into_iter()
+                .map(Cert::from_der)
+                .collect::<Result<Vec<Cert>, String>>()
+                .map_err(|error| format!("timestampCert holds an {error}"))?;
+            let Some(tsa) = tsa_certs.first() else {
+                return Err("timestampCert holds no PEM certificate".to_owned());
+            };
+            // The token is over the `signature` string as stored (its ASCII base64).
+            let signature_text = field(signed, "signature")?;
+            let stamp = check_timestamp(&token, signature_text.as_bytes(), tsa)
+                .map_err(|e| format!("timeSignature: {e}"))?;
+            if (stamp.gen_unix - created).abs() > STAMP_TOLERANCE_SECONDS {
+                return Err(format!(
+                    "the RFC 3161 genTime {} is more than 10 minutes from signedData.created {created_text}",
+                    stamp.gen_time
+                ));
+            }
+            let tsa_chain = check_chain(&tsa_certs, stamp.gen_unix, "the timestampCert chain")?;
+            Some(TimestampCheck {
+                gen_time: rfc3339_of_generalized(&stamp.gen_time),
+                tsa: tsa.common_name(),
+                chain_length: tsa_chain.length,
+                top: certs_top_name(&tsa_certs),
+                top_self_signed: tsa_chain.top_self_signed,
+                top_fingerprint: tsa_chain.top_fingerprint,
+            })
+        }
+        _ => {
+            return Err(
+                "signedData has timeSignature without timestampCert, or the reverse".to_owned(),
+            );
+        }
     };
     Ok(SignatureCheck::DomainValid {
         domain: domain.to_owned(),
-        issuer: leaf.issuer.to_string(),
+        issuer: tbs.issuer.to_string(),
+        chain_length: chain.length,
         root: (*root).to_owned(),
+        created: created_text.to_owned(),
+        timestamp,
     })
+}
+
+/// authsign's `STAMP_DURATION`: the timestamp's `genTime` must lie this close to `created`.
+const STAMP_TOLERANCE_SECONDS: i64 = 10 * 60;
+
+fn certs_top_name(certs: &[Cert]) -> String {
+    certs.last().map(Cert::common_name).unwrap_or_default()
+}
+
+/// `YYYY-MM-DDThh:mm:ss[.f]Z` of a GeneralizedTime, or the text as it is.
+fn rfc3339_of_generalized(g: &str) -> String {
+    if g.len() < 15 || !g.is_char_boundary(14) || !g.as_bytes()[..14].iter().all(u8::is_ascii_digit)
+    {
+        return g.to_owned();
+    }
+    format!(
+        "{}-{}-{}T{}:{}:{}{}",
+        &g[0..4],
+        &g[4..6],
+        &g[6..8],
+        &g[8..10],
+        &g[10..12],
+        &g[12..14],
+        &g[14..]
+    )
 }
 
 /// Seconds since the epoch of an RFC 3339 UTC time (`2022-01-18T19:00:12Z`, fractions and
 /// offsets allowed).
-fn unix_seconds(text: &str) -> Option<i64> {
+pub(crate) fn unix_seconds(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     let num = |from: usize, to: usize| -> Option<i64> {
         let s = std::str::from_utf8(b.get(from..to)?).ok()?;

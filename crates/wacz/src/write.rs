@@ -280,6 +280,46 @@ impl<W: Write + Seek> WaczWriter<W> {
         ))
     }
 
+    /// Ends a *part*: a ZIP of some entries written on another thread (or into a temporary
+    /// file) while the main package is busy, without the manifest. Returns the output and the
+    /// resources written, for [`merge_part`](Self::merge_part).
+    pub fn finish_part(mut self) -> Result<(W, Vec<WrittenResource>), WaczError> {
+        self.end_entry()?;
+        let out = self
+            .zip
+            .finish()
+            .map_err(|error| WaczError::from_zip(&self.name, None, error))?;
+        Ok((out, self.resources))
+    }
+
+    /// Copies the entries of a part made by [`finish_part`](Self::finish_part) into this
+    /// package as they are (compressed bytes, CRC and sizes copied, nothing recompressed), and
+    /// lists `resources` (their hashes, computed as the part was written) in the manifest.
+    pub fn merge_part<R: io::Read + Seek>(
+        &mut self,
+        part: R,
+        resources: Vec<WrittenResource>,
+    ) -> Result<(), WaczError> {
+        self.end_entry()?;
+        let archive = zip::ZipArchive::new(part)
+            .map_err(|error| WaczError::from_zip(&self.name, None, error))?;
+        for name in archive.file_names() {
+            let name = name.map_err(|error| WaczError::from_zip(&self.name, None, error))?;
+            if !self.paths.insert(name.to_string()) {
+                return Err(WaczError::Unsupported {
+                    wacz: self.name.clone(),
+                    entry: name.to_string(),
+                    detail: "a name already written".to_owned(),
+                });
+            }
+        }
+        self.zip
+            .merge_archive(archive)
+            .map_err(|error| WaczError::from_zip(&self.name, None, error))?;
+        self.resources.extend(resources);
+        Ok(())
+    }
+
     fn write_reserved(&mut self, path: &str, bytes: &[u8]) -> Result<(), WaczError> {
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
@@ -428,54 +468,98 @@ pub fn write_cdxj_gzip<'a>(
     block_lines: usize,
     cdx_name: &str,
 ) -> io::Result<String> {
-    let block_lines = block_lines.max(1);
-    let mut idx = format!(
-        "!meta 0 {{\"format\": \"cdxj-gzip-1.0\", \"filename\": {}}}\n",
-        Value::from(cdx_name)
-    );
-    let mut offset = 0u64;
-    let mut block = Vec::new();
-    let mut first_key: Option<String> = None;
-    let mut count = 0;
-    let mut flush = |block: &mut Vec<u8>,
-                     first_key: &mut Option<String>,
-                     out: &mut dyn Write,
-                     idx: &mut String|
-     -> io::Result<()> {
-        let Some(key) = first_key.take() else {
-            return Ok(());
-        };
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-        encoder.write_all(block)?;
-        let member = encoder.finish()?;
-        out.write_all(&member)?;
-        let _ = writeln!(
-            idx,
-            "{key} {{\"offset\": {offset}, \"length\": {}, \"digest\": \"sha256:{}\"}}",
-            member.len(),
-            hex(&Sha256::digest(&member))
-        );
-        offset += member.len() as u64;
-        block.clear();
-        Ok(())
-    };
+    let mut writer = CdxjGzipWriter::new(out, block_lines, cdx_name);
     for line in lines {
-        if first_key.is_none() {
+        writer.push(line)?;
+    }
+    writer.finish()
+}
+
+/// [`write_cdxj_gzip`] a line at a time, for lines that arrive from a stream: holds one block.
+pub struct CdxjGzipWriter<W: Write> {
+    out: W,
+    block_lines: usize,
+    idx: String,
+    offset: u64,
+    block: Vec<u8>,
+    first_key: Option<String>,
+    count: usize,
+    lines: u64,
+}
+
+impl<W: Write> CdxjGzipWriter<W> {
+    /// Starts an index on `out`; see [`write_cdxj_gzip`].
+    pub fn new(out: W, block_lines: usize, cdx_name: &str) -> CdxjGzipWriter<W> {
+        CdxjGzipWriter {
+            out,
+            block_lines: block_lines.max(1),
+            idx: format!(
+                "!meta 0 {{\"format\": \"cdxj-gzip-1.0\", \"filename\": {}}}\n",
+                Value::from(cdx_name)
+            ),
+            offset: 0,
+            block: Vec::new(),
+            first_key: None,
+            count: 0,
+            lines: 0,
+        }
+    }
+
+    /// Adds the next line (in sorted order).
+    pub fn push(&mut self, line: &str) -> io::Result<()> {
+        if self.first_key.is_none() {
             let mut fields = line.splitn(3, ' ');
             let key = fields.next().unwrap_or_default();
             let ts = fields.next().unwrap_or_default();
-            first_key = Some(format!("{key} {ts}"));
+            self.first_key = Some(format!("{key} {ts}"));
         }
-        block.extend_from_slice(line.trim_end_matches('\n').as_bytes());
-        block.push(b'\n');
-        count += 1;
-        if count == block_lines {
-            flush(&mut block, &mut first_key, out, &mut idx)?;
-            count = 0;
+        self.block
+            .extend_from_slice(line.trim_end_matches('\n').as_bytes());
+        self.block.push(b'\n');
+        self.count += 1;
+        self.lines += 1;
+        if self.count == self.block_lines {
+            self.flush_block()?;
+            self.count = 0;
         }
+        Ok(())
     }
-    flush(&mut block, &mut first_key, out, &mut idx)?;
-    Ok(idx)
+
+    /// Lines pushed so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    fn flush_block(&mut self) -> io::Result<()> {
+        let Some(key) = self.first_key.take() else {
+            return Ok(());
+        };
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        encoder.write_all(&self.block)?;
+        let member = encoder.finish()?;
+        self.out.write_all(&member)?;
+        let _ = writeln!(
+            self.idx,
+            "{key} {{\"offset\": {}, \"length\": {}, \"digest\": \"sha256:{}\"}}",
+            self.offset,
+            member.len(),
+            hex(&Sha256::digest(&member))
+        );
+        self.offset += member.len() as u64;
+        self.block.clear();
+        Ok(())
+    }
+
+    /// Writes the last block; returns the text of `index.idx`.
+    pub fn finish(self) -> io::Result<String> {
+        self.finish_into().map(|(_, idx)| idx)
+    }
+
+    /// Writes the last block; returns the output and the text of `index.idx`.
+    pub fn finish_into(mut self) -> io::Result<(W, String)> {
+        self.flush_block()?;
+        Ok((self.out, self.idx))
+    }
 }
 
 /// The ZIP timestamp of an RFC 3339 `created` (UTC), if it parses and fits.

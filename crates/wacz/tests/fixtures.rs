@@ -136,20 +136,44 @@ mod real {
                 if domain == "btrix-sign-test.webrecorder.net"
                     && created.as_deref() == Some("2022-01-18T19:00:12Z")
         ));
+        // Every step was checked with openssl as the oracle: `openssl verify -partial_chain`
+        // of the domainCert chain at `created`, and `openssl ts -verify -data <signature
+        // string>` of the timeSignature with the timestampCert chain.
+        let SignatureCheck::DomainValid {
+            domain,
+            issuer,
+            chain_length,
+            root,
+            created,
+            timestamp: Some(timestamp),
+        } = &report.signature_check
+        else {
+            panic!("not a valid domain signature with a timestamp: {report}");
+        };
+        assert_eq!(domain, "btrix-sign-test.webrecorder.net");
+        assert_eq!(issuer, "CN=R3,O=Let's Encrypt,C=US");
+        assert_eq!(*chain_length, 3);
+        assert_eq!(root, "ISRG Root X1 (cross-signed by DST Root CA X3)");
+        assert_eq!(created, "2022-01-18T19:00:12Z");
+        assert_eq!(timestamp.gen_time, "2022-01-18T19:00:12Z");
+        assert_eq!(timestamp.tsa, "www.freetsa.org");
+        assert_eq!(timestamp.chain_length, 2);
+        assert!(timestamp.top_self_signed);
         assert_eq!(
-            report.signature_check,
-            SignatureCheck::DomainValid {
-                domain: "btrix-sign-test.webrecorder.net".into(),
-                issuer: "CN=R3,O=Let's Encrypt,C=US".into(),
-                root: "ISRG Root X1 (cross-signed by DST Root CA X3)".into(),
-            }
+            timestamp.top_fingerprint,
+            "a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc"
         );
         assert_eq!(
             report.to_string(),
             "valid_signed_example_1.wacz: WACZ 1.1.1, 1 WARC, 4 resources checked, all hashes \
-             match, signed by btrix-sign-test.webrecorder.net (ECDSA signature valid with its \
-             certificate from CN=R3,O=Let's Encrypt,C=US, chain ends at trusted root ISRG Root X1 \
-             (cross-signed by DST Root CA X3); chain signatures and RFC 3161 timestamp not checked)"
+             match, signed by btrix-sign-test.webrecorder.net (ECDSA signature valid with the key \
+             of its certificate from CN=R3,O=Let's Encrypt,C=US; chain of 3 certificates each \
+             signed by the next, all valid at 2022-01-18T19:00:12Z, ending at ISRG Root X1 \
+             (cross-signed by DST Root CA X3), a root authsign pins; RFC 3161 timestamp valid: \
+             2022-01-18T19:00:12Z by www.freetsa.org, chain of 2 ending at self-signed \
+             www.freetsa.org (sha256 \
+             a6379e7cecc05faa3cbf076013d745e327bbbaa38c0b9af22469d4701d18aabc); certificate \
+             chain not checked against a root store, revocation not checked)"
         );
         assert_eq!(wacz.warc_entries()[0].compression, WarcCompression::Gzip);
         check_warc_bytes("valid_signed_example_1.wacz", &mut wacz);
@@ -169,7 +193,7 @@ mod real {
         let reason = "the certificate chain ends at CN=(STAGING) Bogus Broccoli X2,O=(STAGING) \
                       Internet Security Research Group,C=US (sha256 \
                       32d21af6fc87417a55d7e23c6992b8ce0cb9b5fcd85da30d194156d53758e4c5), which is \
-                      not a trusted root";
+                      not a root authsign trusts";
         assert_eq!(
             report.signature_check,
             SignatureCheck::Invalid {
@@ -748,5 +772,148 @@ mod built {
             wacz.open_entry("archive/nope.warc"),
             Err(WaczError::EntryNotFound { .. })
         ));
+    }
+}
+
+/// The domain-signature checks on the real signed fixture, each broken on purpose: the
+/// `signedData` of `valid_signed_example_1.wacz` altered one field at a time.
+mod domain_signature {
+    use std::path::PathBuf;
+
+    use annals_wacz::{SignatureCheck, Wacz, check_signed_data};
+    use serde_json::{Map, Value};
+
+    fn signed_data(name: &str) -> Option<(Map<String, Value>, String)> {
+        let path = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/warc/py-wacz_fixtures"
+        ))
+        .join(name);
+        if !path.is_file() {
+            eprintln!("SKIPPED: fixture {} not found", path.display());
+            return None;
+        }
+        let mut wacz = Wacz::open(&path).unwrap();
+        let mut digest = Vec::new();
+        std::io::Read::read_to_end(
+            &mut wacz.open_entry("datapackage-digest.json").unwrap(),
+            &mut digest,
+        )
+        .unwrap();
+        let digest: Value = serde_json::from_slice(&digest).unwrap();
+        let signed = digest["signedData"].as_object().unwrap().clone();
+        let hash = signed["hash"].as_str().unwrap().to_owned();
+        Some((signed, hash))
+    }
+
+    fn reason(signed: &Map<String, Value>, hash: &str) -> String {
+        match check_signed_data(signed, hash) {
+            SignatureCheck::Invalid { reason } => reason,
+            other => panic!("expected invalid, got {other}"),
+        }
+    }
+
+    fn pems(text: &str) -> Vec<String> {
+        text.split_inclusive("-----END CERTIFICATE-----")
+            .filter(|p| p.contains("BEGIN"))
+            .map(|p| p.trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn untouched_it_verifies() {
+        let Some((signed, hash)) = signed_data("valid_signed_example_1.wacz") else {
+            return;
+        };
+        assert!(check_signed_data(&signed, &hash).is_ok());
+    }
+
+    #[test]
+    fn a_missing_intermediate_breaks_the_chain() {
+        let Some((mut signed, hash)) = signed_data("valid_signed_example_1.wacz") else {
+            return;
+        };
+        let chain = pems(signed["domainCert"].as_str().unwrap());
+        assert_eq!(chain.len(), 3);
+        signed.insert(
+            "domainCert".into(),
+            format!("{}\n\n{}\n", chain[0], chain[2]).into(),
+        );
+        assert_eq!(
+            reason(&signed, &hash),
+            "the domainCert chain is broken: CN=btrix-sign-test.webrecorder.net is issued by \
+             CN=R3,O=Let's Encrypt,C=US, not by the next certificate CN=ISRG Root X1,O=Internet \
+             Security Research Group,C=US"
+        );
+    }
+
+    #[test]
+    fn a_forged_intermediate_signature_is_caught() {
+        use base64::Engine as _;
+        let Some((mut signed, hash)) = signed_data("valid_signed_example_1.wacz") else {
+            return;
+        };
+        let chain = pems(signed["domainCert"].as_str().unwrap());
+        let body: String = chain[1]
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut der = b64.decode(body).unwrap();
+        let last = der.len() - 1;
+        der[last] ^= 1; // the last byte of R3's signature by ISRG Root X1
+        let forged = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----",
+            b64.encode(der)
+        );
+        signed.insert(
+            "domainCert".into(),
+            format!("{}\n\n{forged}\n\n{}\n", chain[0], chain[2]).into(),
+        );
+        assert_eq!(
+            reason(&signed, &hash),
+            "the domainCert chain: the certificate CN=R3,O=Let's Encrypt,C=US is not signed by \
+             the key of CN=ISRG Root X1,O=Internet Security Research Group,C=US (signature does \
+             not verify)"
+        );
+    }
+
+    #[test]
+    fn created_outside_the_certificates_validity() {
+        let Some((mut signed, hash)) = signed_data("valid_signed_example_1.wacz") else {
+            return;
+        };
+        signed.insert("created".into(), "2022-06-01T00:00:00Z".into());
+        assert_eq!(
+            reason(&signed, &hash),
+            "the domainCert chain: CN=btrix-sign-test.webrecorder.net is not valid at the \
+             signing time (2022-01-18T06:36:45Z to 2022-04-18T06:36:44Z)"
+        );
+    }
+
+    #[test]
+    fn a_timestamp_of_another_signature_is_caught() {
+        let Some((mut signed, hash)) = signed_data("valid_signed_example_1.wacz") else {
+            return;
+        };
+        let Some((other, _)) = signed_data("invalid_signed_example_1.wacz") else {
+            return;
+        };
+        signed.insert("timeSignature".into(), other["timeSignature"].clone());
+        assert_eq!(
+            reason(&signed, &hash),
+            "timeSignature: the time-stamp token is not over the signature"
+        );
+        let Some((mut signed, hash)) = signed_data("valid_signed_example_1.wacz") else {
+            return;
+        };
+        signed.insert("created".into(), "2022-01-18T19:30:00Z".into());
+        assert_eq!(
+            reason(&signed, &hash),
+            "the RFC 3161 genTime 20220118190012Z is more than 10 minutes from \
+             signedData.created 2022-01-18T19:30:00Z"
+        );
+        signed.insert("timeSignature".into(), "MAMCAQI=".into());
+        assert!(reason(&signed, &hash).starts_with("timeSignature: "));
     }
 }

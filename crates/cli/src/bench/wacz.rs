@@ -12,6 +12,9 @@
 //!    those some record names as its referrer, and titles them with their URL), the manifest
 //!    and its digest.
 //!
+//! 5. with `--memory-records N`, the same export of an archive of N records, for its peak RSS:
+//!    the export streams, so it should not grow with the archive.
+//!
 //! Both are subprocesses, timed from spawn to exit with their peak RSS. annals does strictly more
 //! (inclusion proofs, a checkpoint), py-wacz reads the WARC file it is given while annals reads
 //! its archive: both read the same records from disk.
@@ -181,6 +184,58 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
         let _ = std::fs::remove_dir_all(&data);
     }
 
+    // 5. Memory: the same export of an archive of another size.
+    let memory_json = match args.memory_records {
+        Some(records) if records >= 2 => {
+            let exchanges = records / 2;
+            p.stage(&format!(
+                "5/5 memory: generating, importing and exporting {} records",
+                exchanges * 2
+            ));
+            let warc = dir.join("wacz-bench-memory.warc.gz");
+            let m = write_annals(exchanges, &warc, None)?;
+            let data = dir.join("data-memory");
+            if data.exists() {
+                std::fs::remove_dir_all(&data).with_context(|| format!("{}", data.display()))?;
+            }
+            let annals = |args: &[&str]| {
+                let mut c = Command::new(&exe);
+                c.arg("--quiet").arg("--data").arg(&data).args(args);
+                c
+            };
+            process::run(
+                annals(&["import"]).arg(&warc),
+                "annals import",
+                &dir.join("import-memory.txt"),
+                &dir.join("import-memory.stderr"),
+            )?;
+            process::run(
+                &mut annals(&["ledger", "checkpoint"]),
+                "annals ledger checkpoint",
+                &dir.join("checkpoint-memory.txt"),
+                &dir.join("checkpoint-memory.stderr"),
+            )?;
+            let out = dir.join("annals-memory.wacz");
+            let _ = std::fs::remove_file(&out);
+            let e = process::run(
+                annals(&["export", "wacz"]).arg(&out),
+                "annals export wacz",
+                &dir.join("export-memory.txt"),
+                &dir.join("export-memory.stderr"),
+            )?;
+            let _ = std::fs::remove_file(&warc);
+            let _ = std::fs::remove_file(&out);
+            let _ = std::fs::remove_dir_all(&data);
+            json!({
+                "records": m.records,
+                "file_bytes": m.file_bytes,
+                "seconds": e.seconds,
+                "max_rss_bytes": e.max_rss,
+            })
+        }
+        _ => Value::Null,
+    };
+
     let ratio = peer_json["seconds"].as_f64().map(|s| {
         if export.seconds > 0.0 {
             s / export.seconds
@@ -208,6 +263,7 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
             "records_exported": report["records"],
         },
         "py_wacz": peer_json,
+        "memory": memory_json,
         "ratio": ratio,
         "goal": {
             "ratio": GOAL_RATIO,
@@ -260,6 +316,19 @@ fn print_table(r: &Value) {
         f(&r["import"]["seconds"]),
         f(&r["checkpoint"]["seconds"])
     );
+    if !r["memory"].is_null() {
+        println!(
+            "export peak RSS: {:.1} MB at {} records ({:.1} MB of WARC), {:.1} MB at {} records \
+             ({:.1} MB of WARC; export {:.2}s)",
+            f(&r["annals"]["max_rss_bytes"]) / MB,
+            r["records"],
+            f(&r["file_bytes"]) / MB,
+            f(&r["memory"]["max_rss_bytes"]) / MB,
+            r["memory"]["records"],
+            f(&r["memory"]["file_bytes"]) / MB,
+            f(&r["memory"]["seconds"]),
+        );
+    }
     println!();
     match r["ratio"].as_f64() {
         Some(ratio) => println!(
