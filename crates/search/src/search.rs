@@ -172,7 +172,7 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         query: &Query,
-    ) -> Result<(BooleanQuery, Box<dyn TantivyQuery>, Option<ItemSet>), Error> {
+    ) -> Result<Filtered, Error> {
         let f = &self.fields;
         let text = query.text.trim();
         if text.len() > MAX_QUERY_BYTES {
@@ -354,6 +354,10 @@ impl SearchIndex {
 
 /// Items in a state, when a state filter is applied to matches rather than in the query.
 pub(crate) type ItemSet = Arc<HashSet<i64>>;
+
+/// What [`SearchIndex::filtered_query`] returns: the full query, the user's query alone, and
+/// the items a state filter keeps when it is applied to matches.
+pub(crate) type Filtered = (BooleanQuery, Box<dyn TantivyQuery>, Option<ItemSet>);
 
 /// Up to this many items in the wanted state, the state filter is a term set in the query; more
 /// (50,000 gone items among a million) and looking each term up costs more than checking every
