@@ -435,6 +435,45 @@ Example:
   annals bench wacz --records 20000 --memory-records 80000"
     )]
     Wacz(BenchWaczArgs),
+    /// Time search and analysis: segmentation + indexing against Python jieba, search latency
+    /// and a trend by day over generated posts, and `annals import-table`.
+    #[command(
+        after_help = "Uses the deleted-articles corpus (../shared/data/deleted-articles/_posts, or --corpus) for text;
+Python jieba (pip install jieba==0.42.1) is the peer, its ratio SKIPPED when it is missing.
+Goals (issue 5): >= 10x jieba; at 1,000,000 posts search p95 < 50 ms and a one-term trend by day
+< 300 ms; import-table >= 100,000 rows/s.
+
+Examples:
+  annals bench search --json
+  annals bench search --posts 100000 --rows 20000"
+    )]
+    Search(BenchSearchArgs),
+}
+
+/// Options of `annals bench search`.
+#[derive(Debug, Args)]
+pub struct BenchSearchArgs {
+    /// Synthetic posts to index and search.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub posts: u64,
+    /// Timed searches.
+    #[arg(long, default_value_t = 300)]
+    pub queries: usize,
+    /// Rows of the generated table given to `annals import-table`.
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: u64,
+    /// Folder of the corpus's Jekyll posts (*.md) [default: ../shared/data/deleted-articles/_posts].
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// Use only the first N articles of the corpus (sorted by file name) [default: all].
+    #[arg(long, value_name = "N")]
+    pub articles: Option<usize>,
+    /// Working directory [default: a temporary directory].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `annals bench wacz`.

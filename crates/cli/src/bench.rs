@@ -16,6 +16,7 @@ mod generate;
 pub mod ledger;
 pub mod observe;
 mod process;
+pub mod search;
 pub mod shell;
 pub mod wacz;
 

@@ -7,6 +7,8 @@
 //!   [`set_state`](SearchWriter::set_state) of an item, delete, [`commit`](SearchWriter::commit)
 //!   with watermarks.
 //! - [`Query`] → [`Results`] of [`Hit`]s with HTML snippets and the item's current state.
+//! - [`SearchIndex::daily_counts`]: how many items match a [`Query`] on each day, from the index
+//!   alone (trends over millions of versions).
 //! - [`Analyzer`]: the text analysis, shared by indexing and querying.
 //! - [`text_from_html`], [`parse_time`], [`escape_html`]: helpers for the shells.
 //!
@@ -90,6 +92,7 @@ pub use search::{
 };
 
 pub mod analyzer;
+mod daily;
 mod error;
 pub mod fold;
 mod html;

@@ -2,10 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};
+use std::sync::Arc;
 
 use annals_model::State;
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{Collector, Count, DocSetCollector, FilterCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, EmptyQuery, Occur, Query as TantivyQuery, QueryParser,
     QueryParserError, RangeQuery, TermQuery, TermSetQuery,
@@ -115,6 +116,63 @@ impl SearchIndex {
     /// the user, never a panic.
     pub fn search(&self, query: &Query) -> Result<Results, Error> {
         let searcher = self.reader.searcher();
+        let text = query.text.trim();
+        let (full, user_query, in_state) = self.filtered_query(&searcher, query)?;
+
+        let limit = match query.limit {
+            0 => DEFAULT_LIMIT,
+            n => n.min(MAX_LIMIT),
+        };
+        let offset = query.offset.min(MAX_OFFSET);
+        let page = TopDocs::with_limit(limit).and_offset(offset);
+        let (total, ranked): (usize, Vec<(f32, DocAddress)>) = if text.is_empty() {
+            let (total, docs) = search_in(
+                &searcher,
+                &full,
+                in_state.as_ref(),
+                (
+                    Count,
+                    page.order_by_fast_field::<DateTime>("date", Order::Desc),
+                ),
+            )
+            .map_err(|s| self.tantivy(s))?;
+            (total, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
+        } else {
+            search_in(
+                &searcher,
+                &full,
+                in_state.as_ref(),
+                (Count, page.order_by_score()),
+            )
+            .map_err(|s| self.tantivy(s))?
+        };
+
+        let snippets = if text.is_empty() {
+            None
+        } else {
+            Some(Snippets::new(&*user_query, self))
+        };
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, address) in ranked {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|s| self.tantivy(s))?;
+            hits.push(self.hit(&searcher, &doc, score, snippets.as_ref())?);
+        }
+        Ok(Results {
+            total,
+            offset,
+            hits,
+        })
+    }
+
+    /// The user's query with every filter of `query` (kind, platform, list, dates, state), the
+    /// user's query alone (for snippets), and the items in the wanted state when there are too
+    /// many for a term filter: then the caller filters matches by their `item` fast field (see
+    /// [`search_in`]).
+    pub(crate) fn filtered_query(
+        &self,
+        searcher: &Searcher,
+        query: &Query,
+    ) -> Result<Filtered, Error> {
         let f = &self.fields;
         let text = query.text.trim();
         if text.len() > MAX_QUERY_BYTES {
@@ -129,6 +187,7 @@ impl SearchIndex {
             self.parse_user_query(text)?
         };
 
+        let mut in_state = None;
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = vec![
             (Occur::Must, user_query.box_clone()),
             (
@@ -158,56 +217,21 @@ impl SearchIndex {
         if let Some(state) = non_empty(&query.state) {
             let state = state.to_lowercase();
             check_state_filter(&query.text, &state)?;
-            let items = self.items_in_state(&searcher, &state)?;
-            let filter: Box<dyn TantivyQuery> = if items.is_empty() {
-                Box::new(EmptyQuery)
+            let items = self.items_in_state(searcher, &state)?;
+            if items.is_empty() {
+                clauses.push((Occur::Must, Box::new(EmptyQuery)));
+            } else if items.len() <= MAX_TERM_FILTER_ITEMS {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermSetQuery::new(
+                        items.into_iter().map(|id| Term::from_field_i64(f.item, id)),
+                    )),
+                ));
             } else {
-                Box::new(TermSetQuery::new(
-                    items.into_iter().map(|id| Term::from_field_i64(f.item, id)),
-                ))
-            };
-            clauses.push((Occur::Must, filter));
+                in_state = Some(Arc::new(items.into_iter().collect()));
+            }
         }
-        let full = BooleanQuery::new(clauses);
-
-        let limit = match query.limit {
-            0 => DEFAULT_LIMIT,
-            n => n.min(MAX_LIMIT),
-        };
-        let offset = query.offset.min(MAX_OFFSET);
-        let page = TopDocs::with_limit(limit).and_offset(offset);
-        let (total, ranked): (usize, Vec<(f32, DocAddress)>) = if text.is_empty() {
-            let (total, docs) = searcher
-                .search(
-                    &full,
-                    &(
-                        Count,
-                        page.order_by_fast_field::<DateTime>("date", Order::Desc),
-                    ),
-                )
-                .map_err(|s| self.tantivy(s))?;
-            (total, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
-        } else {
-            searcher
-                .search(&full, &(Count, page.order_by_score()))
-                .map_err(|s| self.tantivy(s))?
-        };
-
-        let snippets = if text.is_empty() {
-            None
-        } else {
-            Some(Snippets::new(&*user_query, self))
-        };
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (score, address) in ranked {
-            let doc: TantivyDocument = searcher.doc(address).map_err(|s| self.tantivy(s))?;
-            hits.push(self.hit(&searcher, &doc, score, snippets.as_ref())?);
-        }
-        Ok(Results {
-            total,
-            offset,
-            hits,
-        })
+        Ok((BooleanQuery::new(clauses), user_query, in_state))
     }
 
     fn parse_user_query(&self, text: &str) -> Result<Box<dyn TantivyQuery>, Error> {
@@ -325,6 +349,41 @@ impl SearchIndex {
             gone_since,
             score,
         })
+    }
+}
+
+/// Items in a state, when a state filter is applied to matches rather than in the query.
+pub(crate) type ItemSet = Arc<HashSet<i64>>;
+
+/// What [`SearchIndex::filtered_query`] returns: the full query, the user's query alone, and
+/// the items a state filter keeps when it is applied to matches.
+pub(crate) type Filtered = (BooleanQuery, Box<dyn TantivyQuery>, Option<ItemSet>);
+
+/// Up to this many items in the wanted state, the state filter is a term set in the query; more
+/// (50,000 gone items among a million) and looking each term up costs more than checking every
+/// match's `item` fast field against a hash set.
+const MAX_TERM_FILTER_ITEMS: usize = 1024;
+
+/// Runs `collector` over the matches of `query`, keeping only the items of `items` if given.
+fn search_in<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn TantivyQuery,
+    items: Option<&ItemSet>,
+    collector: C,
+) -> tantivy::Result<C::Fruit> {
+    match items {
+        None => searcher.search(query, &collector),
+        Some(items) => {
+            let items = Arc::clone(items);
+            searcher.search(
+                query,
+                &FilterCollector::new(
+                    "item".to_owned(),
+                    move |id: i64| items.contains(&id),
+                    collector,
+                ),
+            )
+        }
     }
 }
 

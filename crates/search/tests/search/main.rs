@@ -3,6 +3,7 @@
 
 mod articles;
 mod corpus;
+mod daily;
 mod index;
 mod query;
 
