@@ -23,6 +23,8 @@ pub const USER_DICT: &str = "userdict.txt";
 const CONTENTS: &str = "contents";
 const EVENTS: &str = "events";
 const PAGE: u64 = 2000;
+/// Versions between commits during a catch-up.
+const COMMIT_EVERY: u64 = 100_000;
 
 /// Opens (creating) the data directory's search index, with its user dictionary if there is one.
 pub fn open_index(root: &Path) -> Result<SearchIndex> {
@@ -76,6 +78,7 @@ pub async fn catch_up(
     }
     let mut items: HashMap<i64, Option<WatchInfo>> = HashMap::new();
     // Content versions.
+    let mut committed = 0;
     let mut after = writer.watermark(CONTENTS).unwrap_or(0);
     loop {
         let page = store.contents_after(after, PAGE).await?;
@@ -118,6 +121,12 @@ pub async fn catch_up(
         writer.set_watermark(CONTENTS, after);
         if let Some(p) = progress {
             p(caught.versions);
+        }
+        // A commit now and then bounds the writer's memory on a large rebuild (and keeps
+        // the progress if it is interrupted).
+        if caught.versions - committed >= COMMIT_EVERY {
+            writer.commit()?;
+            committed = caught.versions;
         }
         if items.len() > 100_000 {
             items.clear();

@@ -107,6 +107,11 @@ pub fn watch_row(item: &ItemRef, list: &str, policy: &str, seed: bool, at: i64) 
     }
 }
 
+/// An item as `apply_row` needs it.
+struct ItemKey {
+    item_id: i64,
+}
+
 /// A group of response records forming one observation, while catching up.
 struct Group {
     item_url: String,
@@ -282,6 +287,7 @@ impl Observer {
         let mut after = start;
         let mut group: Option<Group> = None;
         let mut cache: HashMap<i64, (Due, Timeline)> = HashMap::new();
+        let mut ids: HashMap<String, i64> = HashMap::new();
         let mut batch = ObserverBatch::default();
         let mut watches: Vec<(WatchRow, i64)> = Vec::new();
         loop {
@@ -310,7 +316,7 @@ impl Observer {
                         .await?;
                         self.add_watches(&mut watches).await?;
                         let rid = c.record_id.trim_matches(['<', '>']).to_string();
-                        self.apply_row(&row, &rid, &mut cache, &mut batch, &mut report)
+                        self.apply_row(&row, &rid, &mut cache, &mut ids, &mut batch, &mut report)
                             .await?;
                     }
                     continue;
@@ -444,20 +450,33 @@ impl Observer {
         row: &TableRow,
         record_id: &str,
         cache: &mut HashMap<i64, (Due, Timeline)>,
+        ids: &mut HashMap<String, i64>,
         batch: &mut ObserverBatch,
         report: &mut CatchUpReport,
     ) -> Result<(), ObserverError> {
-        let info = match self.store().watch_find(&row.url).await? {
-            Some(info) => info,
+        // Rows of one item follow each other: its id is looked up (or the item added) once.
+        let item_id = match ids.get(&row.url) {
+            Some(id) => *id,
             None => {
-                self.store().watch_add(&[row.watch_row()], i64::MAX).await?;
-                report.watches += 1;
-                match self.store().watch_find(&row.url).await? {
-                    Some(info) => info,
-                    None => return Ok(()),
+                let id = match self.store().watch_find(&row.url).await? {
+                    Some(info) => info.item_id,
+                    None => {
+                        let added = self.store().watch_add(&[row.watch_row()], i64::MAX).await?;
+                        report.watches += 1;
+                        match added.first() {
+                            Some((id, _)) => *id,
+                            None => return Ok(()),
+                        }
+                    }
+                };
+                if ids.len() > 200_000 {
+                    ids.clear();
                 }
+                ids.insert(row.url.clone(), id);
+                id
             }
         };
+        let info = ItemKey { item_id };
         if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry(info.item_id) {
             let Some(due) = self.store().due_item(info.item_id).await? else {
                 return Ok(());
