@@ -134,7 +134,6 @@ pub fn report(
         .enumerate()
         .map(|(i, t)| (t.as_str(), i))
         .collect();
-    let mut buckets: BTreeSet<i64> = BTreeSet::new();
     for item in items.iter().filter(|i| in_range(i.published_at)) {
         let b = period.index(item.published_at, options.offset);
         let mut matched = BTreeSet::new();
@@ -147,10 +146,41 @@ pub fn report(
                 if item.first_seen_gone.is_some() {
                     e.1 += 1;
                 }
-                buckets.insert(b);
             }
         }
     }
+    report_counts(terms, counts, options)
+}
+
+/// A trend report from counts made elsewhere (by a search index, say): for each of `terms`,
+/// `(items, gone)` by bucket number of `options.period` (as [`Period::index`] numbers them in
+/// `options.offset`). Baselines, bursts and empty buckets as [`report`] makes them; `since` and
+/// `until` only widen the range of buckets (the counts are taken as already filtered).
+pub fn report_counts(
+    terms: Vec<String>,
+    counts: Vec<BTreeMap<i64, (u64, u64)>>,
+    options: &Options,
+) -> Result<TrendReport, Error> {
+    if options.baseline_buckets == 0 {
+        return Err(Error::InvalidOption(
+            "baseline window must be at least one bucket".into(),
+        ));
+    }
+    if !(options.alpha > 0.0 && options.alpha <= 1.0) {
+        return Err(Error::InvalidOption("alpha must be in (0, 1]".into()));
+    }
+    if options.min_ratio.is_nan() {
+        return Err(Error::InvalidOption("min_ratio must be a number".into()));
+    }
+    if counts.len() != terms.len() {
+        return Err(Error::InvalidOption(format!(
+            "{} terms but counts for {}",
+            terms.len(),
+            counts.len()
+        )));
+    }
+    let period = options.period;
+    let mut buckets: BTreeSet<i64> = counts.iter().flat_map(|c| c.keys().copied()).collect();
     if let Some(s) = options.since {
         buckets.insert(period.index(s, options.offset));
     }

@@ -24,7 +24,7 @@ const CONTENTS: &str = "contents";
 const EVENTS: &str = "events";
 const PAGE: u64 = 2000;
 /// Versions between commits during a catch-up.
-const COMMIT_EVERY: u64 = 100_000;
+pub(crate) const COMMIT_EVERY: u64 = 100_000;
 
 /// Opens (creating) the data directory's search index, with its user dictionary if there is one.
 pub fn open_index(root: &Path) -> Result<SearchIndex> {
@@ -72,14 +72,19 @@ pub async fn catch_up(
             return Ok(caught);
         }
     };
+    let mut fresh = false;
     if index.needs_rebuild()? {
         // The user dictionary changed: every version is segmented anew.
         writer.clear()?;
+        fresh = true;
     }
     let mut items: HashMap<i64, Option<WatchInfo>> = HashMap::new();
     // Content versions.
     let mut committed = 0;
     let mut after = writer.watermark(CONTENTS).unwrap_or(0);
+    // Building from nothing, each stored version (unique in the store) is added once: no
+    // older copy to replace, so none is looked for (which keeps a rebuild's memory flat).
+    let fresh = fresh || (after == 0 && index.num_versions()? == 0);
     loop {
         let page = store.contents_after(after, PAGE).await?;
         let Some(last) = page.last().map(|(n, _)| *n) else {
@@ -99,7 +104,7 @@ pub async fn catch_up(
                     b.to_string()
                 }
             });
-            writer.add(&IndexedVersion {
+            let version = IndexedVersion {
                 item_id: c.item_id,
                 version: c.content_hash.clone(),
                 platform: info.platform.clone(),
@@ -114,7 +119,12 @@ pub async fn catch_up(
                     .as_deref()
                     .and_then(|p| annals_search::parse_time(p).ok()),
                 observed_at: c.first_seen,
-            })?;
+            };
+            if fresh {
+                writer.add_new(&version)?;
+            } else {
+                writer.add(&version)?;
+            }
             caught.versions += 1;
         }
         after = last;

@@ -364,34 +364,24 @@ pub async fn report_metrics(cli: &Cli, args: &ReportMetricsArgs) -> Result<()> {
 }
 
 pub async fn trend(cli: &Cli, args: &TrendArgs) -> Result<()> {
-    let (_archive, rows) = lives(cli, args.list.as_deref()).await?;
-    let analyzer = annals_search::Analyzer::new(None)?;
-    // An item matches a term when the term's words all occur in its title, as the search
-    // index segments and folds them (so 網絡 matches 网络, and 国歌 matches inside 国歌法).
-    let wanted: Vec<(String, Vec<String>)> = args
-        .terms
-        .iter()
-        .map(|t| (t.clone(), analyzer.terms(t)))
-        .collect();
-    if let Some((t, _)) = wanted.iter().find(|(_, w)| w.is_empty()) {
-        bail!("{t:?} has no searchable word");
+    let archive = crate::open(cli, false).await?;
+    let index = crate::search::open_index(archive.root())?;
+    let caught = crate::search::catch_up(archive.store(), &index, None).await?;
+    if caught.busy && !cli.quiet {
+        eprintln!("annals: annals run is updating the index; counts may be up to a minute behind");
     }
-    let items: Vec<ItemLife> = rows
-        .iter()
-        .map(|r| {
-            let have: std::collections::HashSet<String> = r
-                .title
-                .as_deref()
-                .map(|t| analyzer.terms(t).into_iter().collect())
-                .unwrap_or_default();
-            let terms = wanted
-                .iter()
-                .filter(|(_, words)| words.iter().all(|w| have.contains(w)))
-                .map(|(t, _)| t.clone())
-                .collect();
-            life(r, terms)
-        })
-        .collect();
+    if index.num_versions()? == 0 {
+        bail!("no items yet: watch some (annals watch add URL) or import a table (annals import-table)");
+    }
+    if let Some(l) = &args.list
+        && !archive
+            .store()
+            .watch_list(Some(l), Some(1))
+            .await
+            .is_ok_and(|r| !r.is_empty())
+    {
+        bail!("no items in list {l:?} (annals watch ls shows the lists)");
+    }
     let period: Period = args
         .by
         .parse()
@@ -403,7 +393,43 @@ pub async fn trend(cli: &Cli, args: &TrendArgs) -> Result<()> {
         until: crate::time_arg(&args.until, "--until")?,
         ..trends::Options::default()
     };
-    let report = trends::report(&items, &args.terms, &options)?;
+    let mut terms: Vec<String> = Vec::new();
+    for t in &args.terms {
+        if !terms.contains(t) {
+            terms.push(t.clone());
+        }
+    }
+    // An item counts for a term when `annals search TERM` finds one of its versions (so 網絡
+    // finds 网络, and 国歌 is found inside 国歌法), on the local day of the earliest of them
+    // (published, else first seen); it counts as gone when its state now is a disappearance.
+    // The index counts by day (`SearchIndex::daily_counts`); weeks and months add days up.
+    let utc = i64::from(options.offset.seconds());
+    let mut counts = Vec::with_capacity(terms.len());
+    for term in &terms {
+        if index.analyzer().terms(term).is_empty() {
+            bail!("{term:?} has no searchable word");
+        }
+        let query = annals_search::Query {
+            text: term.clone(),
+            list: args.list.clone(),
+            since: options.since,
+            until: options.until,
+            ..annals_search::Query::default()
+        };
+        let mut by_bucket: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+        for (day, n) in index.daily_counts(&query, utc)? {
+            by_bucket.entry(period.index(day, options.offset)).or_default().0 += n;
+        }
+        let gone = annals_search::Query {
+            state: Some("disappeared".into()),
+            ..query
+        };
+        for (day, n) in index.daily_counts(&gone, utc)? {
+            by_bucket.entry(period.index(day, options.offset)).or_default().1 += n;
+        }
+        counts.push(by_bucket);
+    }
+    let report = trends::report_counts(terms, counts, &options)?;
     if write_report(&report, &args.out, "trend")? {
         return Ok(());
     }

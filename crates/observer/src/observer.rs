@@ -112,6 +112,9 @@ struct ItemKey {
     item_id: i64,
 }
 
+/// A chunk's items: row id by URL, and queue state with timeline by row id.
+type RowItems = (HashMap<String, i64>, HashMap<i64, (Due, Timeline)>);
+
 /// A group of response records forming one observation, while catching up.
 struct Group {
     item_url: String,
@@ -263,11 +266,78 @@ impl Observer {
         if rows.is_empty() {
             return Ok(CatchUpReport::default());
         }
+        // Derive everything archived before, so that the watermark can then jump over the rows
+        // archived here, which are derived from memory (as `catch_up` would derive them from
+        // their records). A crash in between only leaves them to the next catch-up.
         self.catch_up(None).await?;
-        self.archive
-            .append_records(rows.iter().map(TableRow::to_warc).collect())
-            .await?;
-        self.catch_up(None).await
+        let records = crate::table::row_records(rows);
+        let captures = self.archive.append_records(records).await?;
+        let mut report = CatchUpReport {
+            records: captures.len() as u64,
+            ..CatchUpReport::default()
+        };
+        let mut batch = ObserverBatch::default();
+        let (mut ids, mut cache) = self.row_items(rows, &mut report).await?;
+        for (row, c) in rows.iter().zip(&captures) {
+            let rid = c.record_id.trim_matches(['<', '>']).to_string();
+            self.apply_row(row, &rid, &mut cache, &mut ids, &mut batch, &mut report)
+                .await?;
+        }
+        batch.derived_to = Some(self.store().max_capture_id().await?);
+        self.store().commit_observed(&batch).await?;
+        Ok(report)
+    }
+
+    /// The items of a chunk of rows, found or added in a few statements: each row's item
+    /// (as `apply_row` would find or add it) with its queue state and timeline.
+    async fn row_items(
+        &mut self,
+        rows: &[TableRow],
+        report: &mut CatchUpReport,
+    ) -> Result<RowItems, ObserverError> {
+        let mut urls: Vec<String> = Vec::new();
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            if !first.contains_key(row.url.as_str()) {
+                first.insert(row.url.as_str(), i);
+                urls.push(row.url.clone());
+            }
+        }
+        let found = self.store().watch_find_ids(&urls).await?;
+        let mut by_url: HashMap<String, i64> = HashMap::with_capacity(urls.len());
+        let mut missing: Vec<&TableRow> = Vec::new();
+        for (url, id) in urls.iter().zip(found) {
+            match id {
+                Some(id) => {
+                    by_url.insert(url.clone(), id);
+                }
+                None => missing.push(&rows[first[url.as_str()]]),
+            }
+        }
+        if !missing.is_empty() {
+            let watch: Vec<WatchRow> = missing.iter().map(|r| r.watch_row()).collect();
+            let added = self.store().watch_add(&watch, i64::MAX).await?;
+            report.watches += missing.len() as u64;
+            for (row, (id, _)) in missing.iter().zip(added) {
+                by_url.insert(row.url.clone(), id);
+            }
+        }
+        let item_ids: Vec<i64> = {
+            let mut v: Vec<i64> = by_url.values().copied().collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let once = annals_timeline::Config {
+            confirmations: 1,
+            min_span_secs: 0,
+        };
+        let mut cache = HashMap::with_capacity(item_ids.len());
+        for due in self.store().due_items(&item_ids).await? {
+            let t = load_timeline(due.timeline.as_deref(), once);
+            cache.insert(due.item_id, (due, t));
+        }
+        Ok((by_url, cache))
     }
 
     /// Derives watch rows, observations and events from every record archived since the last

@@ -466,6 +466,11 @@ impl TableRow {
     }
 }
 
+/// The WARC records of a chunk of rows, in order.
+pub(crate) fn row_records(rows: &[TableRow]) -> Vec<Vec<u8>> {
+    rows.iter().map(TableRow::to_warc).collect()
+}
+
 /// The Target-URI of a row's record: `urn:annals:row:` + the file's SHA-256 (16 hex digits) +
 /// `:` + line. The same file imported twice gives the same URIs.
 pub fn row_urn(file_sha256: &str, line: u64) -> String {

@@ -302,12 +302,27 @@ impl std::fmt::Debug for SearchWriter {
 impl SearchWriter {
     /// Adds (or replaces) one content version.
     pub fn add(&mut self, version: &IndexedVersion) -> Result<(), Error> {
-        let f = &self.index.fields;
         let key = version_key(version.item_id, &version.version);
-        self.writer.delete_term(Term::from_field_text(f.key, &key));
+        self.writer
+            .delete_term(Term::from_field_text(self.index.fields.key, &key));
+        self.add_document(version, &key)
+    }
+
+    /// Adds one content version the caller knows is not in the index: each version once into
+    /// an empty index (a rebuild after [`SearchWriter::clear`]). Unlike [`SearchWriter::add`]
+    /// it queues no delete of an older copy, and the writer keeps a delete operation in memory
+    /// until the commit (hundreds of bytes each): a rebuild of millions of versions stays small.
+    /// Adding the same version twice this way indexes it twice.
+    pub fn add_new(&mut self, version: &IndexedVersion) -> Result<(), Error> {
+        let key = version_key(version.item_id, &version.version);
+        self.add_document(version, &key)
+    }
+
+    fn add_document(&mut self, version: &IndexedVersion, key: &str) -> Result<(), Error> {
+        let f = &self.index.fields;
         let mut doc = TantivyDocument::new();
         doc.add_text(f.kind, KIND_VERSION);
-        doc.add_text(f.key, &key);
+        doc.add_text(f.key, key);
         doc.add_i64(f.item, version.item_id);
         doc.add_text(f.version, &version.version);
         doc.add_text(f.platform, &version.platform);

@@ -30,6 +30,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
 
+mod bulk;
 mod observer;
 
 /// The SQLite store.
@@ -601,6 +602,17 @@ impl Store for SqliteStore {
 
     fn due_item(&self, item_id: i64) -> BoxFuture<'_, Result<Option<Due>, StoreError>> {
         Box::pin(observer::due_item(&self.pool, item_id))
+    }
+
+    fn due_items<'a>(&'a self, item_ids: &'a [i64]) -> BoxFuture<'a, Result<Vec<Due>, StoreError>> {
+        Box::pin(bulk::due_items(&self.pool, item_ids))
+    }
+
+    fn watch_find_ids<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<i64>>, StoreError>> {
+        Box::pin(bulk::watch_find_ids(&self.pool, keys))
     }
 
     fn watch_list<'a>(

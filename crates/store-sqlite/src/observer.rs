@@ -9,14 +9,14 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::{COLUMNS, from_row, q};
 
-const DUE_COLUMNS: &str = "w.item_id, i.platform, i.native_id, i.canonical_url, w.kind, w.list, \
+pub(crate) const DUE_COLUMNS: &str = "w.item_id, i.platform, i.native_id, i.canonical_url, w.kind, w.list, \
      w.policy, w.host, w.seed, w.added_at, w.next_due, w.priority, w.failures, w.timeline";
 
 const INFO_COLUMNS: &str = "w.item_id, i.platform, i.native_id, i.canonical_url, w.kind, w.list, \
      w.policy, w.seed, w.added_at, w.state, w.last_observed, w.last_seen_live, w.observations, \
      w.next_due, w.paused";
 
-fn due_row(r: &SqliteRow) -> Result<Due, sqlx::Error> {
+pub(crate) fn due_row(r: &SqliteRow) -> Result<Due, sqlx::Error> {
     Ok(Due {
         item_id: r.try_get("item_id")?,
         platform: r.try_get("platform")?,

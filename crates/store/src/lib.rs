@@ -262,6 +262,20 @@ pub trait Store: Send + Sync {
     /// Queue state for a scheduling item: the serialised timeline and counters of one item.
     fn due_item(&self, item_id: i64) -> BoxFuture<'_, Result<Option<Due>, StoreError>>;
 
+    /// Queue state of many items at once, in no particular order (items without a watch row
+    /// are left out): `import-table` reads a chunk's items in a few statements, not one each.
+    fn due_items<'a>(&'a self, item_ids: &'a [i64]) -> BoxFuture<'a, Result<Vec<Due>, StoreError>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(item_ids.len());
+            for id in item_ids {
+                if let Some(d) = self.due_item(*id).await? {
+                    out.push(d);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// Watched items, optionally of one list, in id order.
     fn watch_list<'a>(
         &'a self,
@@ -274,6 +288,22 @@ pub trait Store: Send + Sync {
         &'a self,
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<WatchInfo>, StoreError>>;
+
+    /// The row id of the watched item each key names, as [`Store::watch_find`] finds it (row
+    /// id, then canonical URL, then platform id; the lowest id when several match), for many
+    /// keys at once; `None` for a key that names no watched item.
+    fn watch_find_ids<'a>(
+        &'a self,
+        keys: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Option<i64>>, StoreError>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                out.push(self.watch_find(k).await?.map(|w| w.item_id));
+            }
+            Ok(out)
+        })
+    }
 
     /// An item's observations, oldest first.
     fn observations(&self, item_id: i64) -> BoxFuture<'_, Result<Vec<ObservationRow>, StoreError>>;

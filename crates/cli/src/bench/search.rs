@@ -11,8 +11,9 @@
 //!    load), folding, segmentation, tantivy indexing and the commit to disk;
 //! 3. `--posts` synthetic Weibo-like posts (mostly 20–140 characters, some up to a few
 //!    thousand) made of the corpus's sentences with a fixed seed, 5% of the items gone
-//!    (platform_removed), indexed with `SearchIndex` directly: build time and the process's peak RSS
-//!    while indexing (VmHWM, reset before the stage where the kernel allows);
+//!    (platform_removed), indexed with `SearchIndex` directly as a rebuild indexes them (each
+//!    version added once, a commit every 100,000): build time and the process's peak RSS while
+//!    indexing (VmHWM, reset before the stage where the kernel allows);
 //! 4. `--queries` searches (single words, two words, phrases, a word with the state filter
 //!    `gone`), each a first page of 20 hits with snippets and states: p50/p95/p99 latency;
 //! 5. a one-term trend by day over all posts (`SearchIndex::daily_counts`) for a few terms.
@@ -395,7 +396,13 @@ pub fn search(args: &BenchSearchArgs, quiet: bool) -> Result<()> {
         let v = post(i, &mut rng, &sentences);
         post_chars += v.text.as_deref().map_or(0, |t| t.chars().count() as u64);
         generate_seconds += g.elapsed().as_secs_f64();
-        writer.add(&v)?;
+        // As a rebuild (`annals reindex`, then a search) adds them: each version once, with a
+        // commit every `COMMIT_EVERY` versions.
+        writer.add_new(&v)?;
+        if i % crate::search::COMMIT_EVERY == 0 {
+            writer.set_watermark("versions", i as i64);
+            writer.commit()?;
+        }
         if i % GONE_EVERY == 0 {
             writer.set_state(
                 i as i64,
