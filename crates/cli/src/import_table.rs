@@ -16,10 +16,9 @@ use serde::Serialize;
 use crate::Cli;
 use crate::args::ImportTableArgs;
 
-/// Rows archived per step (one append, one fsync, one transaction for the derived rows):
-/// memory stays flat however long the file is (tens of MB per chunk), and fewer, larger
-/// transactions rewrite the index's pages less often.
-const CHUNK: usize = 20_000;
+/// Rows archived per step (one append, one fsync, one transaction for the derived rows): memory
+/// stays flat however long the file is. 20,000 took the same CPU time and 2.7× the peak RSS.
+const CHUNK: usize = 5000;
 /// Bad rows listed in full (the rest are counted).
 const SHOWN: usize = 20;
 

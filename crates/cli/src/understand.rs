@@ -371,7 +371,9 @@ pub async fn trend(cli: &Cli, args: &TrendArgs) -> Result<()> {
         eprintln!("annals: annals run is updating the index; counts may be up to a minute behind");
     }
     if index.num_versions()? == 0 {
-        bail!("no items yet: watch some (annals watch add URL) or import a table (annals import-table)");
+        bail!(
+            "no items yet: watch some (annals watch add URL) or import a table (annals import-table)"
+        );
     }
     if let Some(l) = &args.list
         && !archive
@@ -418,14 +420,20 @@ pub async fn trend(cli: &Cli, args: &TrendArgs) -> Result<()> {
         };
         let mut by_bucket: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
         for (day, n) in index.daily_counts(&query, utc)? {
-            by_bucket.entry(period.index(day, options.offset)).or_default().0 += n;
+            by_bucket
+                .entry(period.index(day, options.offset))
+                .or_default()
+                .0 += n;
         }
         let gone = annals_search::Query {
             state: Some("disappeared".into()),
             ..query
         };
         for (day, n) in index.daily_counts(&gone, utc)? {
-            by_bucket.entry(period.index(day, options.offset)).or_default().1 += n;
+            by_bucket
+                .entry(period.index(day, options.offset))
+                .or_default()
+                .1 += n;
         }
         counts.push(by_bucket);
     }

@@ -49,12 +49,16 @@ pub(crate) async fn watch_find_ids(
         let pending: Vec<(usize, &str)> = keys
             .iter()
             .enumerate()
-            .filter(|(i, k)| out[*i].is_none() && (!matches!(by, By::ItemId) || k.parse::<i64>().is_ok()))
+            .filter(|(i, k)| {
+                out[*i].is_none() && (!matches!(by, By::ItemId) || k.parse::<i64>().is_ok())
+            })
             .map(|(i, k)| (i, k.as_str()))
             .collect();
         for chunk in pending.chunks(PER_STATEMENT) {
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(match by {
-                By::ItemId => "SELECT CAST(w.item_id AS TEXT), w.item_id FROM watch w WHERE w.item_id IN (",
+                By::ItemId => {
+                    "SELECT CAST(w.item_id AS TEXT), w.item_id FROM watch w WHERE w.item_id IN ("
+                }
                 By::CanonicalUrl => {
                     "SELECT i.canonical_url, min(w.item_id) FROM watch w JOIN items i ON i.id = w.item_id \
                      WHERE i.canonical_url IN ("
@@ -83,7 +87,10 @@ pub(crate) async fn watch_find_ids(
             for (i, k) in chunk {
                 let hit = match by {
                     // "007" names row 7, as `watch_find` binds the parsed number.
-                    By::ItemId => k.parse::<i64>().ok().and_then(|n| found.get(&n.to_string())),
+                    By::ItemId => k
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(|n| found.get(&n.to_string())),
                     _ => found.get(*k),
                 };
                 if let Some(id) = hit {
@@ -93,4 +100,79 @@ pub(crate) async fn watch_find_ids(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use annals_store::{Store, WatchRow};
+
+    use crate::SqliteStore;
+
+    fn row(platform: &str, native_id: &str, url: &str) -> WatchRow {
+        WatchRow {
+            platform: platform.into(),
+            native_id: native_id.into(),
+            canonical_url: url.into(),
+            kind: "row".into(),
+            list: "l".into(),
+            policy: "imported".into(),
+            host: "table".into(),
+            seed: false,
+            parent_id: None,
+            added_at: 1,
+        }
+    }
+
+    /// The bulk lookups answer as the one-at-a-time ones do, for every kind of key.
+    #[tokio::test]
+    async fn bulk_lookups_agree_with_single_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("index.db"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let mut rows: Vec<WatchRow> = (0..1200)
+            .map(|i| row("t", &format!("n{i}"), &format!("urn:t:{i}")))
+            .collect();
+        // A platform id that is another item's URL: the URL wins, as in `watch_find`.
+        rows.push(row("u", "urn:t:5", "urn:u:5"));
+        store.watch_add(&rows, 100).await.unwrap();
+        let mut keys: Vec<String> = vec![
+            "1".into(),
+            "0007".into(),
+            "999999".into(),
+            "urn:t:5".into(),
+            "n17".into(),
+            "urn:u:5".into(),
+            "missing".into(),
+            String::new(),
+        ];
+        keys.extend((0..1200).step_by(7).map(|i| format!("urn:t:{i}")));
+        let bulk = store.watch_find_ids(&keys).await.unwrap();
+        assert_eq!(bulk.len(), keys.len());
+        for (k, id) in keys.iter().zip(&bulk) {
+            let single = store.watch_find(k).await.unwrap().map(|w| w.item_id);
+            assert_eq!(*id, single, "{k:?}");
+        }
+        assert!(bulk[0].is_some() && bulk[6].is_none());
+        let ids: Vec<i64> = bulk
+            .iter()
+            .flatten()
+            .copied()
+            .chain([-5, 424_242])
+            .collect();
+        let mut dues = store.due_items(&ids).await.unwrap();
+        dues.sort_by_key(|d| d.item_id);
+        let mut singles = Vec::new();
+        for id in &ids {
+            if let Some(d) = store.due_item(*id).await.unwrap() {
+                singles.push(d);
+            }
+        }
+        singles.sort_by_key(|d| d.item_id);
+        singles.dedup_by_key(|d| d.item_id);
+        dues.dedup_by_key(|d| d.item_id);
+        assert_eq!(dues, singles);
+        assert!(dues.len() > 150);
+    }
 }
