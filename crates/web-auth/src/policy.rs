@@ -32,6 +32,7 @@ impl AuthMode {
 
 /// Why the server refuses to start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BindError {
     /// Not loopback, no `--public`, and no account.
     #[error(

@@ -19,6 +19,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 
 /// What can go wrong with accounts. Messages are meant for the person at the terminal.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum UserError {
     /// Reading or writing `users.json`.
     #[error("{path}: {source}")]
