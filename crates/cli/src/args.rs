@@ -327,6 +327,10 @@ Example:
     /// Measure annals against the reference tools on a generated WARC.
     #[command(subcommand)]
     Bench(Bench),
+    // --- accounts for the web interface (annals-web-auth) ---
+    /// Accounts that may log in to the web interface (`annals serve`).
+    #[command(subcommand)]
+    User(UserCmd),
 }
 
 /// `annals export …`
@@ -892,4 +896,46 @@ pub struct RunArgs {
     /// Print the final report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `annals user …`: accounts of the web interface, kept in DATA/users.json (argon2id hashes, mode 0600).
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Create an account (asks for the password twice on a terminal).
+    #[command(
+        after_help = "Once an account exists, the web interface asks for a login, on 127.0.0.1 too, and may be\n\
+bound to other addresses. Passwords have at least 10 characters.\n\n\
+Examples:\n  annals user add alice\n  printf '%s\\n' \"$PASSWORD\" | annals user add alice --password-stdin"
+    )]
+    Add {
+        /// Login name: letters, digits, '.', '_', '-'.
+        name: String,
+        /// Read the password from the first line of standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    #[command(after_help = "Example:\n  annals user ls")]
+    Ls {
+        /// JSON lines (name, created, password_set) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an account (its sessions in a running server end within a second).
+    #[command(after_help = "Example:\n  annals user rm alice")]
+    Rm {
+        /// Login name.
+        name: String,
+    },
+    /// Set a new password (the account's sessions in a running server end within a second).
+    #[command(
+        after_help = "Examples:\n  annals user passwd alice\n  annals user passwd alice --password-stdin < pw.txt"
+    )]
+    Passwd {
+        /// Login name.
+        name: String,
+        /// Read the password from the first line of standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }

@@ -7,6 +7,7 @@ mod import_table;
 mod observe;
 mod search;
 mod understand;
+mod user;
 
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -654,6 +655,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(args::Bench::Ledger(b)) => bench::ledger::ledger(b, cli.quiet).await?,
         Command::Bench(args::Bench::Wacz(b)) => bench::wacz::wacz(b, cli.quiet)?,
         Command::Bench(args::Bench::Search(b)) => bench::search::search(b, cli.quiet)?,
+        Command::User(u) => user::user(&cli, u).await?,
     }
     Ok(())
 }
