@@ -150,7 +150,9 @@ async fn file_ids<'n>(
             .await
             .map_err(q)?;
         let id = id.ok_or_else(|| {
-            StoreError::Corrupt(format!("a record of this commit is in {name}, a WARC file the index does not know"))
+            StoreError::Corrupt(format!(
+                "a record of this commit is in {name}, a WARC file the index does not know"
+            ))
         })?;
         ids.insert(name, id);
     }
