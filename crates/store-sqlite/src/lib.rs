@@ -43,6 +43,10 @@ fn q(e: sqlx::Error) -> StoreError {
     StoreError::Query(e.to_string())
 }
 
+/// The columns of `capture_rows` a commit writes (the `captures` view turns the ids back into
+/// the file name, URL and SURT key).
+const ROW_COLUMNS: &str = "record_id, record_type, file_id, warc_offset, warc_length, target_id, date, unix_time, status, mime, payload_digest, block_digest, record_digest, refers_to, concurrent_to, cdxj";
+
 const COLUMNS: &str = "record_id, record_type, warc_file, warc_offset, warc_length, url, urlkey, date, unix_time, status, mime, payload_digest, block_digest, record_digest, refers_to, concurrent_to, cdxj";
 
 impl SqliteStore {
@@ -83,6 +87,131 @@ fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} is out of range")))
 }
 
+/// The stored form of a block or record digest: the 32 bytes of a SHA-256 in our own spelling
+/// (`sha256:` and 64 lowercase hex digits, what the archive computes), otherwise the text itself
+/// followed by 0xFF (never in UTF-8; twice when that would make 32 bytes), so nothing is lost.
+fn digest_blob(text: &str) -> Vec<u8> {
+    if let Some(hex) = text.strip_prefix("sha256:")
+        && hex.len() == 64
+        && let Some(bytes) = hex_decode(hex)
+    {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(text.len() + 2);
+    out.extend_from_slice(text.as_bytes());
+    out.push(0xFF);
+    if out.len() == 32 {
+        out.push(0xFF);
+    }
+    out
+}
+
+/// The text of a stored digest (see [`digest_blob`]).
+fn digest_text(blob: &[u8]) -> Result<String, sqlx::Error> {
+    if blob.len() == 32 {
+        let mut out = String::with_capacity(71);
+        out.push_str("sha256:");
+        for b in blob {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        return Ok(out);
+    }
+    let end = blob.iter().rposition(|&b| b != 0xFF).map_or(0, |i| i + 1);
+    String::from_utf8(blob[..end].to_vec()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex only (the canonical spelling round-trips exactly).
+fn hex_decode(hex: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| HEX.iter().position(|&h| h == c).map(|v| v as u8);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|p| match p {
+            [a, b] => Some(digit(*a)? << 4 | digit(*b)?),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ids of WARC files by name (every capture and leaf of a commit is in a known file: the
+/// commit's own, upserted first).
+async fn file_ids<'n>(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    mut names: Vec<&'n str>,
+) -> Result<std::collections::HashMap<&'n str, i64>, StoreError> {
+    names.sort_unstable();
+    names.dedup();
+    let mut ids = std::collections::HashMap::with_capacity(names.len());
+    for name in names {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM warc_files WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(q)?;
+        let id = id.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "a record of this commit is in {name}, a WARC file the index does not know"
+            ))
+        })?;
+        ids.insert(name, id);
+    }
+    Ok(ids)
+}
+
+/// A capture's target: (URL, SURT key).
+type TargetKey<'a> = (Option<&'a str>, &'a str);
+
+/// The ids of the captures' (URL, SURT key) pairs in `targets`, adding the new ones.
+async fn target_ids<'c>(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    captures: &'c [Capture],
+) -> Result<std::collections::HashMap<TargetKey<'c>, i64>, StoreError> {
+    let mut keys: Vec<TargetKey<'c>> = captures
+        .iter()
+        .map(|c| (c.url.as_deref(), c.urlkey.as_str()))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut ids = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(400) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT id, url, urlkey FROM targets WHERE urlkey IN (");
+        let mut sep = qb.separated(", ");
+        for (_, key) in chunk {
+            sep.push_bind(*key);
+        }
+        qb.push(")");
+        let rows = qb.build().fetch_all(&mut **tx).await.map_err(q)?;
+        for r in rows {
+            let id: i64 = r.try_get(0).map_err(q)?;
+            let url: Option<String> = r.try_get(1).map_err(q)?;
+            let key: String = r.try_get(2).map_err(q)?;
+            if let Some(k) = chunk
+                .iter()
+                .find(|(u, k)| *u == url.as_deref() && *k == key)
+            {
+                ids.insert(*k, id);
+            }
+        }
+    }
+    for k in keys {
+        if ids.contains_key(&k) {
+            continue;
+        }
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO targets (url, urlkey) VALUES (?, ?) RETURNING id")
+                .bind(k.0)
+                .bind(k.1)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(q)?;
+        ids.insert(k, id);
+    }
+    Ok(ids)
+}
+
 fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
     let offset: i64 = row.try_get("warc_offset")?;
     let length: i64 = row.try_get("warc_length")?;
@@ -100,8 +229,8 @@ fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
         status: status.and_then(|s| u16::try_from(s).ok()),
         mime: row.try_get("mime")?,
         payload_digest: row.try_get("payload_digest")?,
-        block_digest: row.try_get("block_digest")?,
-        record_digest: row.try_get("record_digest")?,
+        block_digest: digest_text(&row.try_get::<Vec<u8>, _>("block_digest")?)?,
+        record_digest: digest_text(&row.try_get::<Vec<u8>, _>("record_digest")?)?,
         refers_to: row.try_get("refers_to")?,
         concurrent_to: row.try_get("concurrent_to")?,
         cdxj: row.try_get("cdxj")?,
@@ -204,10 +333,14 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(q)?;
-            // Multi-row inserts: 17 columns, 50 rows stays under SQLite's 999-variable limit.
+            let mut names: Vec<&str> = captures.iter().map(|c| c.warc_file.as_str()).collect();
+            names.extend(ledger.leaves.iter().map(|(_, f, _, _)| f.as_str()));
+            let files = file_ids(&mut tx, names).await?;
+            let targets = target_ids(&mut tx, captures).await?;
+            // Multi-row inserts: 16 columns, 50 rows stays under SQLite's 999-variable limit.
             for chunk in captures.chunks(50) {
                 let mut qb: QueryBuilder<Sqlite> =
-                    QueryBuilder::new(format!("INSERT INTO captures ({COLUMNS}) "));
+                    QueryBuilder::new(format!("INSERT INTO capture_rows ({ROW_COLUMNS}) "));
                 let mut err = None;
                 qb.push_values(chunk, |mut b, c| {
                     let (off, len) = match (to_i64(c.offset, "offset"), to_i64(c.length, "length"))
@@ -218,20 +351,24 @@ impl Store for SqliteStore {
                             (0, 0)
                         }
                     };
+                    let file_id = files.get(c.warc_file.as_str()).copied().unwrap_or(0);
+                    let target_id = targets
+                        .get(&(c.url.as_deref(), c.urlkey.as_str()))
+                        .copied()
+                        .unwrap_or(0);
                     b.push_bind(c.record_id.as_str())
                         .push_bind(c.record_type.as_str())
-                        .push_bind(c.warc_file.as_str())
+                        .push_bind(file_id)
                         .push_bind(off)
                         .push_bind(len)
-                        .push_bind(c.url.as_deref())
-                        .push_bind(c.urlkey.as_str())
+                        .push_bind(target_id)
                         .push_bind(c.date.as_str())
                         .push_bind(c.unix_time)
                         .push_bind(c.status.map(i64::from))
                         .push_bind(c.mime.as_deref())
                         .push_bind(c.payload_digest.as_deref())
-                        .push_bind(c.block_digest.as_str())
-                        .push_bind(c.record_digest.as_str())
+                        .push_bind(digest_blob(&c.block_digest))
+                        .push_bind(digest_blob(&c.record_digest))
                         .push_bind(c.refers_to.as_deref())
                         .push_bind(c.concurrent_to.as_deref())
                         .push_bind(c.cdxj.as_deref());
@@ -243,11 +380,11 @@ impl Store for SqliteStore {
             }
             for chunk in ledger.leaves.chunks(200) {
                 let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "INSERT INTO ledger_leaves (leaf_index, warc_file, warc_offset, leaf_hash) ",
+                    "INSERT INTO ledger_leaves (leaf_index, file_id, warc_offset, leaf_hash) ",
                 );
                 qb.push_values(chunk, |mut b, (idx, file, off, hash)| {
                     b.push_bind(*idx as i64)
-                        .push_bind(file.as_str())
+                        .push_bind(files.get(file.as_str()).copied().unwrap_or(0))
                         .push_bind(*off as i64)
                         .push_bind(hash.as_str());
                 });
@@ -290,7 +427,8 @@ impl Store for SqliteStore {
     fn ledger_leaves(&self) -> BoxFuture<'_, Result<Vec<annals_store::LeafRow>, StoreError>> {
         Box::pin(async move {
             let rows = sqlx::query(
-                "SELECT warc_file, warc_offset, leaf_hash FROM ledger_leaves ORDER BY leaf_index",
+                "SELECT f.name AS warc_file, l.warc_offset AS warc_offset, l.leaf_hash AS leaf_hash \
+                 FROM ledger_leaves l JOIN warc_files f ON f.id = l.file_id ORDER BY l.leaf_index",
             )
             .fetch_all(&self.pool)
             .await
@@ -314,15 +452,21 @@ impl Store for SqliteStore {
         each: &'a mut (dyn FnMut(annals_store::LedgerEntryRow) -> Result<(), StoreError> + Send),
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
-            let sql = format!(
-                "SELECT l.leaf_index AS leaf_index, l.leaf_hash AS leaf_hash, {} \
-                 FROM ledger_leaves l LEFT JOIN captures c \
-                 ON c.warc_file = l.warc_file AND c.warc_offset = l.warc_offset \
-                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index",
-                columns.join(", ")
-            );
-            let query = sqlx::query(AssertSqlSafe(sql)).bind(to_i64(start, "leaf index")?);
+            // The base tables, not the `captures` view: a view of joins on the right of a LEFT
+            // JOIN is not flattened.
+            let sql = "SELECT l.leaf_index AS leaf_index, l.leaf_hash AS leaf_hash, \
+                 c.record_id AS record_id, c.record_type AS record_type, f.name AS warc_file, \
+                 c.warc_offset AS warc_offset, c.warc_length AS warc_length, t.url AS url, \
+                 t.urlkey AS urlkey, c.date AS date, c.unix_time AS unix_time, c.status AS status, \
+                 c.mime AS mime, c.payload_digest AS payload_digest, \
+                 c.block_digest AS block_digest, c.record_digest AS record_digest, \
+                 c.refers_to AS refers_to, c.concurrent_to AS concurrent_to, c.cdxj AS cdxj \
+                 FROM ledger_leaves l \
+                 LEFT JOIN capture_rows c ON c.file_id = l.file_id AND c.warc_offset = l.warc_offset \
+                 LEFT JOIN warc_files f ON f.id = c.file_id \
+                 LEFT JOIN targets t ON t.id = c.target_id \
+                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index";
+            let query = sqlx::query(sql).bind(to_i64(start, "leaf index")?);
             let mut rows = query.fetch(&self.pool);
             while let Some(row) = rows.try_next().await.map_err(q)? {
                 let index: i64 = row.try_get("leaf_index").map_err(q)?;
@@ -355,8 +499,9 @@ impl Store for SqliteStore {
                 qb.push(")");
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(q)?;
                 for r in rows {
+                    let digest: Vec<u8> = r.try_get(1).map_err(q)?;
                     let pair: (String, String) =
-                        (r.try_get(0).map_err(q)?, r.try_get(1).map_err(q)?);
+                        (r.try_get(0).map_err(q)?, digest_text(&digest).map_err(q)?);
                     if chunk.contains(&pair) {
                         found.push(pair);
                     }
@@ -406,7 +551,7 @@ impl Store for SqliteStore {
             let mut rows = sqlx::query(
                 "SELECT string_agg(cdxj, char(10) ORDER BY cdxj) FROM \
                  (SELECT cdxj, (row_number() OVER (ORDER BY cdxj) - 1) / 1024 AS batch \
-                 FROM captures WHERE cdxj IS NOT NULL) GROUP BY batch ORDER BY batch",
+                 FROM capture_rows WHERE cdxj IS NOT NULL) GROUP BY batch ORDER BY batch",
             )
             .fetch(&self.pool);
             while let Some(row) = rows.try_next().await.map_err(q)? {
@@ -512,7 +657,7 @@ impl Store for SqliteStore {
 
     fn count(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(async move {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM captures")
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM capture_rows")
                 .fetch_one(&self.pool)
                 .await
                 .map_err(q)?;

@@ -434,7 +434,7 @@ pub(crate) async fn captures_after(
 }
 
 pub(crate) async fn max_capture_id(pool: &SqlitePool) -> Result<i64, StoreError> {
-    let v: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM captures")
+    let v: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM capture_rows")
         .fetch_one(pool)
         .await
         .map_err(q)?;
