@@ -800,3 +800,35 @@ pub async fn demo(cli: &Cli, items: usize, minutes: f64, speed: f64) -> Result<(
     );
     Ok(())
 }
+
+/// `annals serve`: the web UI and API over the archive, until Ctrl-C.
+pub async fn serve(cli: &Cli, args: &crate::args::ServeArgs) -> Result<()> {
+    if annals_web::needs_auth(&args.bind) {
+        bail!(
+            "refusing to serve on {}: only loopback addresses are allowed until authentication \
+             is configured (use --bind 127.0.0.1:PORT, or a reverse proxy with its own login)",
+            args.bind
+        );
+    }
+    let obs = observer(cli, Arc::new(SystemClock)).await?;
+    let state = if args.public {
+        annals_web::AppState::public(obs)
+    } else {
+        annals_web::AppState::new(obs)
+    };
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    if !cli.quiet {
+        eprintln!(
+            "annals: serving http://{}/{}",
+            listener.local_addr()?,
+            if args.public { " (read-only)" } else { "" }
+        );
+    }
+    annals_web::serve(listener, annals_web::app(state), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
