@@ -35,7 +35,7 @@ pub fn open_index(root: &Path) -> Result<SearchIndex, Error> {
     let dir = root.join(SEARCH_DIR);
     match SearchIndex::open(&dir, &config) {
         Ok(i) => Ok(i),
-        Err(annals_search::Error::Incompatible { .. }) => {
+        Err(Error::Incompatible { .. }) => {
             // Derived data from another version of annals: rebuild it.
             std::fs::remove_dir_all(&dir).map_err(|e| Error::Open {
                 path: dir.clone(),
@@ -82,13 +82,21 @@ pub async fn catch_up(
     let mut committed = 0;
     let mut after = writer.watermark(CONTENTS).unwrap_or(0);
     loop {
-        let page = store.contents_after(after, PAGE).await.map_err(store_error)?;
+        let page = store
+            .contents_after(after, PAGE)
+            .await
+            .map_err(store_error)?;
         let Some(last) = page.last().map(|(n, _)| *n) else {
             break;
         };
         for (_, c) in &page {
             if let std::collections::hash_map::Entry::Vacant(slot) = items.entry(c.item_id) {
-                slot.insert(store.watch_find(&c.item_id.to_string()).await.map_err(store_error)?);
+                slot.insert(
+                    store
+                        .watch_find(&c.item_id.to_string())
+                        .await
+                        .map_err(store_error)?,
+                );
             }
             let Some(Some(info)) = items.get(&c.item_id) else {
                 continue;
@@ -113,7 +121,7 @@ pub async fn catch_up(
                 published_at: c
                     .published_at
                     .as_deref()
-                    .and_then(|p| annals_search::parse_time(p).ok()),
+                    .and_then(|p| crate::parse_time(p).ok()),
                 observed_at: c.first_seen,
             })?;
             caught.versions += 1;
@@ -177,4 +185,3 @@ pub fn forget(root: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
-

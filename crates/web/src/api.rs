@@ -42,6 +42,21 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The capture with this record id, as observations spell it (bare) or as the index does
+/// (`<urn:uuid:…>`).
+pub(crate) async fn find_capture(
+    store: &dyn annals_store::Store,
+    record_id: &str,
+) -> Result<Option<annals_model::Capture>, annals_store::StoreError> {
+    if let Some(c) = store.capture_by_record_id(record_id).await? {
+        return Ok(Some(c));
+    }
+    if record_id.starts_with('<') {
+        return Ok(None);
+    }
+    store.capture_by_record_id(&format!("<{record_id}>")).await
+}
+
 pub(crate) fn fail(what: &str, e: impl std::fmt::Display) -> ApiError {
     crate::internal(what, e);
     ApiError::Internal
@@ -157,13 +172,6 @@ pub struct Overview {
 /// Records inspected for the request rate.
 const RATE_WINDOW_RECORDS: u64 = 5000;
 
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 pub(crate) fn disappearance_kinds() -> Vec<String> {
     vec!["disappeared".to_string()]
 }
@@ -198,7 +206,10 @@ pub(crate) async fn overview_data(state: &AppState) -> Result<Overview, ApiError
         .await
         .map_err(|e| fail("max capture", e))?;
     let recent = store
-        .captures_after((max - RATE_WINDOW_RECORDS as i64).max(0), RATE_WINDOW_RECORDS)
+        .captures_after(
+            (max - RATE_WINDOW_RECORDS as i64).max(0),
+            RATE_WINDOW_RECORDS,
+        )
         .await
         .map_err(|e| fail("recent captures", e))?;
     let requests = recent
@@ -419,10 +430,7 @@ pub(crate) async fn item_data(state: &AppState, id: i64) -> Result<ItemDetail, A
         .into_iter()
         .map(|(name, points)| MetricSeries { name, points })
         .collect();
-    let contents = store
-        .contents(id)
-        .await
-        .map_err(|e| fail("contents", e))?;
+    let contents = store.contents(id).await.map_err(|e| fail("contents", e))?;
     let mut versions: Vec<VersionInfo> = Vec::with_capacity(contents.len());
     for c in contents {
         let diff = match versions.last() {
@@ -444,8 +452,7 @@ pub(crate) async fn item_data(state: &AppState, id: i64) -> Result<ItemDetail, A
     }
     let mut captures = Vec::new();
     for o in observations.iter().rev().take(ITEM_CAPTURES) {
-        let c = store
-            .capture_by_record_id(&o.record_id)
+        let c = find_capture(store, &o.record_id)
             .await
             .map_err(|e| fail("capture", e))?;
         captures.push(CaptureInfo {
@@ -611,9 +618,7 @@ pub(crate) async fn search_data(
     match results {
         Ok(r) => Ok((r, page, per)),
         Err(annals_search::Error::Query { message, .. }) => Err(ApiError::BadRequest(message)),
-        Err(annals_search::Error::Time(t)) => {
-            Err(ApiError::BadRequest(format!("not a time: {t}")))
-        }
+        Err(annals_search::Error::Time(t)) => Err(ApiError::BadRequest(format!("not a time: {t}"))),
         Err(e) => Err(fail("search", e)),
     }
 }
@@ -826,7 +831,9 @@ async fn api_pause(
     Json(req): Json<PauseRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     set_paused(&state, id, req.paused).await?;
-    Ok(Json(serde_json::json!({ "item_id": id, "paused": req.paused })))
+    Ok(Json(
+        serde_json::json!({ "item_id": id, "paused": req.paused }),
+    ))
 }
 
 // ---------------------------------------------------------------- routes

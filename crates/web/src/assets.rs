@@ -10,14 +10,26 @@ use axum::routing::get;
 use crate::AppState;
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../assets/app.js")),
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/app.js"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/app.css"),
+    ),
     (
         "uPlot.iife.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/uPlot.iife.min.js"),
     ),
-    ("uPlot.min.css", "text/css; charset=utf-8", include_bytes!("../assets/uPlot.min.css")),
+    (
+        "uPlot.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/uPlot.min.css"),
+    ),
 ];
 
 async fn asset(Path(name): Path<String>) -> Response {

@@ -12,6 +12,8 @@
 //! Authentication lives in `annals-web-auth`; [`app`] marks where its layer goes. Until then the
 //! pages read the CSRF token from a [`CsrfToken`] request extension when one is present.
 
+#![recursion_limit = "512"]
+
 use std::sync::Arc;
 
 use annals_observer::Observer;
@@ -23,9 +25,9 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::RwLock;
 
 pub mod api;
-pub mod openapi;
 mod assets;
 pub mod i18n;
+pub mod openapi;
 mod pages;
 pub mod view;
 
@@ -140,8 +142,26 @@ async fn security_headers(req: Request, next: Next) -> Response {
             set(h, header::CACHE_CONTROL, "no-store");
         }
     }
-    if api && !h.contains_key(header::CONTENT_TYPE) {
-        set(h, header::CONTENT_TYPE, "application/json");
+    if api {
+        let plain = h
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+        if plain {
+            // axum's own rejections (bad query, path or JSON body) are plain text: the API
+            // answers JSON `{"error": ...}` whatever failed.
+            let status = res.status();
+            let body = axum::body::to_bytes(std::mem::take(res.body_mut()), 64 * 1024)
+                .await
+                .unwrap_or_default();
+            let msg = String::from_utf8_lossy(&body).into_owned();
+            let mut new = (status, axum::Json(serde_json::json!({ "error": msg }))).into_response();
+            for (k, v) in res.headers() {
+                if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+                    new.headers_mut().insert(k.clone(), v.clone());
+                }
+            }
+            return new;
+        }
     }
     res
 }
@@ -170,9 +190,5 @@ pub fn needs_auth(addr: &std::net::SocketAddr) -> bool {
 }
 
 pub(crate) fn html_response(body: String) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }

@@ -155,9 +155,7 @@ pub fn document(public: bool) -> Value {
             params.extend(extra.iter().cloned());
         }
     }
-    if !public
-        && let Some(map) = paths.as_object_mut()
-    {
+    if !public && let Some(map) = paths.as_object_mut() {
         map.insert(
             "/api/v1/watch".into(),
             json!({ "post": {
@@ -174,8 +172,8 @@ pub fn document(public: bool) -> Value {
                         "added": { "type": "boolean" }, "error": nullable("string")
                     }}})),
                     "400": error_response("bad request"),
-                    "415": { "description": "not JSON" },
-                    "422": { "description": "JSON of the wrong shape" }
+                    "415": error_response("not JSON"),
+                    "422": error_response("JSON of the wrong shape")
                 }
             }}),
         );
@@ -193,8 +191,8 @@ pub fn document(public: bool) -> Value {
                     }})),
                     "400": error_response("bad id"),
                     "404": error_response("no such item"),
-                    "415": { "description": "not JSON" },
-                    "422": { "description": "JSON of the wrong shape" }
+                    "415": error_response("not JSON"),
+                    "422": error_response("JSON of the wrong shape")
                 }
             }}),
         );

@@ -55,7 +55,11 @@ fn render(t: &impl Template, page: &PageCtx, uri: &Uri) -> Response {
         }
         Err(e) => {
             crate::internal("render", e);
-            error_page(page.lang, StatusCode::INTERNAL_SERVER_ERROR, page.t.server_error)
+            error_page(
+                page.lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page.t.server_error,
+            )
         }
     }
 }
@@ -337,8 +341,7 @@ async fn item_warc(State(state): State<AppState>, Path(id): Path<i64>) -> Respon
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for o in observations {
-            let Some(c) = store
-                .capture_by_record_id(&o.record_id)
+            let Some(c) = api::find_capture(store, &o.record_id)
                 .await
                 .map_err(|e| e.to_string())?
             else {
@@ -389,7 +392,7 @@ async fn item_proof(State(state): State<AppState>, Path(id): Path<i64>) -> Respo
     let Some(last) = observations.last() else {
         return api::ApiError::NotFound.into_response();
     };
-    let capture = match store.capture_by_record_id(&last.record_id).await {
+    let capture = match api::find_capture(store, &last.record_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return api::ApiError::NotFound.into_response(),
         Err(e) => return api::fail("capture", e).into_response(),
@@ -423,16 +426,11 @@ struct CapturePage {
     headers: String,
 }
 
-async fn load_capture(
-    state: &AppState,
-    key: &str,
-) -> Result<annals_archive::Payload, ApiError> {
+async fn load_capture(state: &AppState, key: &str) -> Result<annals_archive::Payload, ApiError> {
     let rid = record_id_of(key).ok_or(ApiError::NotFound)?;
     let obs = state.observer.read().await;
     let archive = obs.archive();
-    let c = archive
-        .store()
-        .capture_by_record_id(&rid)
+    let c = api::find_capture(archive.store(), &rid)
         .await
         .map_err(|e| api::fail("capture", e))?
         .ok_or(ApiError::NotFound)?;
