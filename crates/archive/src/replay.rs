@@ -72,6 +72,13 @@ impl Archive {
     /// The payload of the capture closest to `at`, following a revisit to its original.
     pub async fn get(&self, url: &str, at: Option<i64>) -> Result<Payload, ArchiveError> {
         let capture = self.closest(url, at).await?;
+        self.payload(capture).await
+    }
+
+    /// The payload of one capture, following a revisit to its original.
+    pub async fn payload(&self, capture: Capture) -> Result<Payload, ArchiveError> {
+        let url = capture.url.clone().unwrap_or_default();
+        let url = url.as_str();
         let record = self.read_record(&capture)?;
         let mut original = None;
         let mut headers = None;

@@ -239,6 +239,15 @@ Examples:
   annals search 'title:疫苗 -谣言' --list health --since 2026-01-01 --json"
     )]
     Search(SearchArgs),
+    /// Serve the web UI and JSON API (`/api/v1`) of the archive.
+    ///
+    /// Takes the data directory's lock like every writing command: stop `annals run` first
+    /// (serving while observing is `annals run --bind` once it lands). Bound to loopback by
+    /// default; another address is refused until authentication is configured.
+    ///
+    ///   annals serve                       # http://127.0.0.1:8470/
+    ///   annals serve --public --bind 127.0.0.1:9000
+    Serve(ServeArgs),
     /// Keyword trends: items per day, week or month matching each term, the share later gone,
     /// and bursts.
     #[command(
@@ -938,4 +947,15 @@ Examples:\n  annals user add alice\n  printf '%s\\n' \"$PASSWORD\" | annals user
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+/// `annals serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = annals_web::DEFAULT_BIND)]
+    pub bind: std::net::SocketAddr,
+    /// Read-only: no watch management, no configuration shown, no POST routes at all.
+    #[arg(long)]
+    pub public: bool,
 }

@@ -630,6 +630,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Run(r) => observe::run(&cli, r).await?,
         Command::ImportTable(a) => import_table::import_table(&cli, a).await?,
         Command::Search(a) => search::search(&cli, a).await?,
+        Command::Serve(a) => observe::serve(&cli, a).await?,
         Command::Trend(a) => understand::trend(&cli, a).await?,
         Command::Report(args::ReportCmd::Deletions(a)) => {
             understand::report_deletions(&cli, a).await?

@@ -800,3 +800,35 @@ pub async fn demo(cli: &Cli, items: usize, minutes: f64, speed: f64) -> Result<(
     );
     Ok(())
 }
+
+/// `annals serve`: the web UI and API over the archive, until Ctrl-C.
+pub async fn serve(cli: &Cli, args: &crate::args::ServeArgs) -> Result<()> {
+    // Who may serve where: loopback without accounts needs no login; accounts make every page
+    // ask for one; another address is refused until an account exists (`annals user add`).
+    let users = annals_web_auth::Users::load(&crate::data_dir(cli)?)
+        .context("cannot read the accounts (DATA/users.json)")?;
+    let mode = annals_web_auth::bind_policy(args.bind, &users, args.public)?;
+    let auth =
+        annals_web_auth::Auth::with_config(users, mode, annals_web_auth::AuthConfig::default());
+    let obs = observer(cli, Arc::new(SystemClock)).await?;
+    let state = if args.public {
+        annals_web::AppState::public(obs)
+    } else {
+        annals_web::AppState::new(obs)
+    };
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    if !cli.quiet {
+        eprintln!(
+            "annals: serving http://{}/{}",
+            listener.local_addr()?,
+            if args.public { " (read-only)" } else { "" }
+        );
+    }
+    annals_web::serve(listener, annals_web::app_with(state, Some(auth)), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

@@ -66,4 +66,7 @@ pub enum Error {
         #[source]
         source: tantivy::TantivyError,
     },
+    /// The store the index is derived from failed while the index caught up.
+    #[error("while updating the search index: {0}")]
+    Store(String),
 }

@@ -99,3 +99,4 @@ mod html;
 mod index;
 mod schema;
 mod search;
+pub mod upkeep;

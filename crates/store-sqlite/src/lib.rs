@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use annals_store::{
     BoxFuture, Capture, CaptureFilter, CaptureOrder, ContentRow, Due, EventFilter, EventInfo,
-    LedgerBatch, LifeRow, ObservationRow, ObserverBatch, QueueStats, Store, StoreError,
+    LedgerBatch, LifeRow, ObservationRow, ObserverBatch, QueueStats, StateCount, Store, StoreError,
     WarcFileEntry, WatchInfo, WatchRow,
 };
 use futures_util::TryStreamExt;
@@ -832,5 +832,27 @@ impl Store for SqliteStore {
         paused: bool,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(observer::set_paused(&self.pool, item_ids, paused))
+    }
+
+    fn state_counts(&self) -> BoxFuture<'_, Result<Vec<StateCount>, StoreError>> {
+        Box::pin(observer::state_counts(&self.pool))
+    }
+
+    fn watch_page<'a>(
+        &'a self,
+        list: Option<&'a str>,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<WatchInfo>, StoreError>> {
+        Box::pin(observer::watch_page(&self.pool, list, after, limit))
+    }
+
+    fn recent_events<'a>(
+        &'a self,
+        kinds: &'a [String],
+        offset: u64,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<EventInfo>, StoreError>> {
+        Box::pin(observer::recent_events(&self.pool, kinds, offset, limit))
     }
 }

@@ -2,7 +2,7 @@
 
 use annals_store::{
     Capture, ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, LifeRow,
-    ObservationRow, ObserverBatch, QueueStats, StoreError, WatchInfo, WatchRow,
+    ObservationRow, ObserverBatch, QueueStats, StateCount, StoreError, WatchInfo, WatchRow,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
@@ -801,4 +801,90 @@ pub(crate) async fn for_each_metrics(
         );
     }
     Ok(())
+}
+
+pub(crate) async fn state_counts(pool: &SqlitePool) -> Result<Vec<StateCount>, StoreError> {
+    // Covered by the `watch_list_state` index: no table rows are read.
+    let rows = sqlx::query(
+        "SELECT list, state, count(*) AS n FROM watch GROUP BY list, state ORDER BY list, state",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(q)?;
+    rows.iter()
+        .map(|r| {
+            let n: i64 = r.try_get("n")?;
+            Ok(StateCount {
+                list: r.try_get("list")?,
+                state: r.try_get("state")?,
+                items: n.max(0) as u64,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(q)
+}
+
+pub(crate) async fn watch_page(
+    pool: &SqlitePool,
+    list: Option<&str>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<WatchInfo>, StoreError> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {INFO_COLUMNS} FROM watch w JOIN items i ON i.id = w.item_id WHERE w.item_id > "
+    ));
+    qb.push_bind(after);
+    if let Some(list) = list {
+        qb.push(" AND w.list = ").push_bind(list);
+    }
+    qb.push(" ORDER BY w.item_id LIMIT ")
+        .push_bind(limit.min(i64::MAX as u64) as i64);
+    let rows = qb.build().fetch_all(pool).await.map_err(q)?;
+    rows.iter()
+        .map(info_row)
+        .collect::<Result<_, _>>()
+        .map_err(q)
+}
+
+pub(crate) async fn recent_events(
+    pool: &SqlitePool,
+    kinds: &[String],
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<EventInfo>, StoreError> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT e.item_id, e.kind, e.at, e.state, e.last_seen_live, e.first_seen_gone, e.detail, \
+         i.canonical_url, i.platform FROM events e JOIN items i ON i.id = e.item_id WHERE 1=1",
+    );
+    if !kinds.is_empty() {
+        qb.push(" AND e.kind IN (");
+        let mut sep = qb.separated(", ");
+        for k in kinds {
+            sep.push_bind(k.as_str());
+        }
+        qb.push(")");
+    }
+    qb.push(" ORDER BY e.at DESC, e.id DESC LIMIT ")
+        .push_bind(limit.min(i64::MAX as u64) as i64)
+        .push(" OFFSET ")
+        .push_bind(offset.min(i64::MAX as u64) as i64);
+    let rows = qb.build().fetch_all(pool).await.map_err(q)?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventInfo {
+                event: EventRow {
+                    item_id: r.try_get("item_id")?,
+                    kind: r.try_get("kind")?,
+                    at: r.try_get("at")?,
+                    state: r.try_get("state")?,
+                    last_seen_live: r.try_get("last_seen_live")?,
+                    first_seen_gone: r.try_get("first_seen_gone")?,
+                    detail: r.try_get("detail")?,
+                },
+                url: r.try_get("canonical_url")?,
+                platform: r.try_get("platform")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(q)
 }

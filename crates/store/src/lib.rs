@@ -21,7 +21,7 @@ use std::pin::Pin;
 pub use annals_model::{Capture, WarcFileEntry};
 pub use observer::{
     ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, LifeRow, ObservationRow,
-    ObserverBatch, QueueStats, WatchInfo, WatchRow,
+    ObserverBatch, QueueStats, StateCount, WatchInfo, WatchRow,
 };
 
 mod observer;
@@ -356,4 +356,27 @@ pub trait Store: Send + Sync {
         item_ids: &'a [i64],
         paused: bool,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    // ---- Browsing (the web UI): pages of rows, never whole tables. ----
+
+    /// Items per (list, state), from an index on those columns (the overview's counts).
+    fn state_counts(&self) -> BoxFuture<'_, Result<Vec<StateCount>, StoreError>>;
+
+    /// A page of watched items (optionally of one list) with a row id above `after`, in id
+    /// order, `limit` at most: keyset pagination that stays fast at any depth.
+    fn watch_page<'a>(
+        &'a self,
+        list: Option<&'a str>,
+        after: i64,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<WatchInfo>, StoreError>>;
+
+    /// Events of these kinds (all kinds when empty), newest first, skipping `offset`, `limit`
+    /// at most.
+    fn recent_events<'a>(
+        &'a self,
+        kinds: &'a [String],
+        offset: u64,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Vec<EventInfo>, StoreError>>;
 }

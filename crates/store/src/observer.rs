@@ -262,3 +262,14 @@ pub struct LifeRow {
     /// Its first confirmed disappearance: `(last_seen_live, first_seen_gone, state)`.
     pub first_gone: Option<(i64, i64, String)>,
 }
+
+/// How many items of a list are in a state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateCount {
+    /// Watchlist.
+    pub list: String,
+    /// State, `None` before the first observation.
+    pub state: Option<String>,
+    /// Items.
+    pub items: u64,
+}

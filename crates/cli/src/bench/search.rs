@@ -399,7 +399,7 @@ pub fn search(args: &BenchSearchArgs, quiet: bool) -> Result<()> {
         // As a rebuild (`annals reindex`, then a search) adds them: each version once, with a
         // commit every `COMMIT_EVERY` versions.
         writer.add_new(&v)?;
-        if i % crate::search::COMMIT_EVERY == 0 {
+        if i % annals_search::upkeep::COMMIT_EVERY == 0 {
             writer.set_watermark("versions", i as i64);
             writer.commit()?;
         }

@@ -1,0 +1,860 @@
+//! `/api/v1`: everything the pages show, as JSON, paginated; and the data functions the pages
+//! render too (one query path for both).
+
+use std::collections::BTreeMap;
+
+use annals_store::{EventInfo, StateCount, WatchInfo};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+
+/// Rows per page when not asked.
+pub const DEFAULT_PER_PAGE: u64 = 50;
+/// The most rows per page.
+pub const MAX_PER_PAGE: u64 = 500;
+/// Deepest page of an offset-paginated listing.
+pub const MAX_PAGE: u64 = 2000;
+
+/// An API error: JSON `{"error": "..."}` with a generic message (details go to the log).
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400 with a message for the user.
+    BadRequest(String),
+    /// 404.
+    NotFound,
+    /// 500 (already logged).
+    Internal,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, msg) = match self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not found".to_string()),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()),
+        };
+        (status, Json(serde_json::json!({ "error": msg }))).into_response()
+    }
+}
+
+/// The capture with this record id, as observations spell it (bare) or as the index does
+/// (`<urn:uuid:…>`).
+pub(crate) async fn find_capture(
+    store: &dyn annals_store::Store,
+    record_id: &str,
+) -> Result<Option<annals_model::Capture>, annals_store::StoreError> {
+    if let Some(c) = store.capture_by_record_id(record_id).await? {
+        return Ok(Some(c));
+    }
+    if record_id.starts_with('<') {
+        return Ok(None);
+    }
+    store.capture_by_record_id(&format!("<{record_id}>")).await
+}
+
+pub(crate) fn fail(what: &str, e: impl std::fmt::Display) -> ApiError {
+    crate::internal(what, e);
+    ApiError::Internal
+}
+
+/// `?page=&per_page=`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageQuery {
+    /// 1-based page.
+    pub page: Option<u64>,
+    /// Rows per page (1 to [`MAX_PER_PAGE`]).
+    pub per_page: Option<u64>,
+}
+
+impl PageQuery {
+    pub(crate) fn resolve(&self) -> Result<(u64, u64), ApiError> {
+        let page = self.page.unwrap_or(1);
+        let per = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if page == 0 || page > MAX_PAGE {
+            return Err(ApiError::BadRequest(format!(
+                "page must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        if per == 0 || per > MAX_PER_PAGE {
+            return Err(ApiError::BadRequest(format!(
+                "per_page must be between 1 and {MAX_PER_PAGE}"
+            )));
+        }
+        Ok((page, per))
+    }
+}
+
+// ---------------------------------------------------------------- overview
+
+/// A watchlist with its items counted by state.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListSummary {
+    pub list: String,
+    pub total: u64,
+    /// State name → items; `new` for items not yet observed.
+    pub states: BTreeMap<String, u64>,
+}
+
+/// A disappearance: the interval it happened in and the reason (state).
+#[derive(Debug, Clone, Serialize)]
+pub struct Disappearance {
+    pub item_id: i64,
+    pub url: String,
+    pub platform: String,
+    pub kind: String,
+    pub at: i64,
+    pub state: Option<String>,
+    pub last_seen_live: Option<i64>,
+    pub first_seen_gone: Option<i64>,
+}
+
+impl From<EventInfo> for Disappearance {
+    fn from(e: EventInfo) -> Disappearance {
+        Disappearance {
+            item_id: e.event.item_id,
+            url: e.url,
+            platform: e.platform,
+            kind: e.event.kind,
+            at: e.event.at,
+            state: e.event.state,
+            last_seen_live: e.event.last_seen_live,
+            first_seen_gone: e.event.first_seen_gone,
+        }
+    }
+}
+
+/// A blocked host.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockedHostInfo {
+    pub host: String,
+    pub until: i64,
+    pub strikes: i64,
+}
+
+/// The observer at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    /// Items watched.
+    pub items: u64,
+    /// Due now.
+    pub due: u64,
+    /// Claimed by a worker.
+    pub claimed: u64,
+    /// Earliest next due time.
+    pub next_due: Option<i64>,
+    /// HTTP requests per minute over the last 10 minutes (from the newest records).
+    pub requests_per_min: f64,
+    pub blocked_hosts: Vec<BlockedHostInfo>,
+}
+
+/// The ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerInfo {
+    pub size: u64,
+    pub root: String,
+    pub last_checkpoint_size: Option<u64>,
+}
+
+/// The overview page's data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub lists: Vec<ListSummary>,
+    pub disappearances: Vec<Disappearance>,
+    pub health: Health,
+    pub ledger: LedgerInfo,
+}
+
+/// Records inspected for the request rate.
+const RATE_WINDOW_RECORDS: u64 = 5000;
+
+pub(crate) fn disappearance_kinds() -> Vec<String> {
+    vec!["disappeared".to_string()]
+}
+
+pub(crate) async fn overview_data(state: &AppState) -> Result<Overview, ApiError> {
+    let obs = state.observer.read().await;
+    let archive = obs.archive();
+    let store = archive.store();
+    let now = obs.clock().now();
+    let counts = store
+        .state_counts()
+        .await
+        .map_err(|e| fail("state counts", e))?;
+    let lists = summarise(counts);
+    let disappearances = store
+        .recent_events(&disappearance_kinds(), 0, 20)
+        .await
+        .map_err(|e| fail("recent events", e))?
+        .into_iter()
+        .map(Disappearance::from)
+        .collect();
+    let q = store
+        .queue_stats(now)
+        .await
+        .map_err(|e| fail("queue stats", e))?;
+    let blocked = store
+        .blocked_hosts(now)
+        .await
+        .map_err(|e| fail("blocked hosts", e))?;
+    let max = store
+        .max_capture_id()
+        .await
+        .map_err(|e| fail("max capture", e))?;
+    let recent = store
+        .captures_after(
+            (max - RATE_WINDOW_RECORDS as i64).max(0),
+            RATE_WINDOW_RECORDS,
+        )
+        .await
+        .map_err(|e| fail("recent captures", e))?;
+    let requests = recent
+        .iter()
+        .filter(|(_, c)| c.record_type == "request" && c.unix_time >= now - 600)
+        .count();
+    let ledger = archive
+        .ledger_status()
+        .await
+        .map_err(|e| fail("ledger status", e))?;
+    Ok(Overview {
+        lists,
+        disappearances,
+        health: Health {
+            items: q.items,
+            due: q.due,
+            claimed: q.claimed,
+            next_due: q.next_due,
+            requests_per_min: requests as f64 / 10.0,
+            blocked_hosts: blocked
+                .into_iter()
+                .map(|(host, until, strikes)| BlockedHostInfo {
+                    host,
+                    until,
+                    strikes,
+                })
+                .collect(),
+        },
+        ledger: LedgerInfo {
+            size: ledger.size,
+            root: ledger.root,
+            last_checkpoint_size: ledger.last_checkpoint_size,
+        },
+    })
+}
+
+fn summarise(counts: Vec<StateCount>) -> Vec<ListSummary> {
+    let mut lists: Vec<ListSummary> = Vec::new();
+    for c in counts {
+        if lists.last().map(|l| l.list != c.list).unwrap_or(true) {
+            lists.push(ListSummary {
+                list: c.list.clone(),
+                total: 0,
+                states: BTreeMap::new(),
+            });
+        }
+        if let Some(l) = lists.last_mut() {
+            l.total += c.items;
+            *l.states
+                .entry(c.state.unwrap_or_else(|| "new".into()))
+                .or_default() += c.items;
+        }
+    }
+    lists
+}
+
+async fn api_overview(State(state): State<AppState>) -> Result<Json<Overview>, ApiError> {
+    Ok(Json(overview_data(&state).await?))
+}
+
+// ---------------------------------------------------------------- items
+
+/// `?list=&after=&per_page=`: keyset pagination by item id.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ItemsQuery {
+    pub list: Option<String>,
+    /// Items with an id above this (the previous page's `next_after`).
+    pub after: Option<i64>,
+    pub per_page: Option<u64>,
+}
+
+/// A page of items.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemsPage {
+    pub items: Vec<WatchInfo>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+pub(crate) async fn items_data(state: &AppState, q: &ItemsQuery) -> Result<ItemsPage, ApiError> {
+    let per = q.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if per == 0 || per > MAX_PER_PAGE {
+        return Err(ApiError::BadRequest(format!(
+            "per_page must be between 1 and {MAX_PER_PAGE}"
+        )));
+    }
+    let obs = state.observer.read().await;
+    let items = obs
+        .archive()
+        .store()
+        .watch_page(
+            q.list.as_deref().filter(|l| !l.is_empty()),
+            q.after.unwrap_or(0),
+            per + 1,
+        )
+        .await
+        .map_err(|e| fail("watch page", e))?;
+    let mut items = items;
+    let next_after = if items.len() as u64 > per {
+        items.truncate(per as usize);
+        items.last().map(|i| i.item_id)
+    } else {
+        None
+    };
+    Ok(ItemsPage { items, next_after })
+}
+
+async fn api_items(
+    State(state): State<AppState>,
+    Query(q): Query<ItemsQuery>,
+) -> Result<Json<ItemsPage>, ApiError> {
+    Ok(Json(items_data(&state, &q).await?))
+}
+
+// ---------------------------------------------------------------- one item
+
+/// One metric's series: (time, value) with non-numeric readings (`"1.2万+"`, hidden) left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricSeries {
+    pub name: String,
+    pub points: Vec<(i64, f64)>,
+}
+
+/// A capture of the item (the first record of an observation).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureInfo {
+    pub record_id: String,
+    pub observed_at: i64,
+    pub state: String,
+    pub http_status: u16,
+    pub url: Option<String>,
+    pub record_type: Option<String>,
+    pub mime: Option<String>,
+}
+
+/// A content version, with the diff from the previous one.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionInfo {
+    pub content_hash: String,
+    pub first_seen: i64,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published_at: Option<String>,
+    pub body: Option<String>,
+    /// Line diff of the text against the previous version (`op`: `=`, `-`, `+`); empty for
+    /// the first version.
+    pub diff: Vec<crate::view::DiffLine>,
+}
+
+/// Everything the item page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemDetail {
+    pub item: WatchInfo,
+    pub events: Vec<annals_store::EventRow>,
+    pub metrics: Vec<MetricSeries>,
+    pub versions: Vec<VersionInfo>,
+    pub captures: Vec<CaptureInfo>,
+    /// Whether a proof bundle can be made (a checkpoint has been signed).
+    pub proof_available: bool,
+}
+
+/// Captures listed on an item page (newest).
+const ITEM_CAPTURES: usize = 200;
+
+pub(crate) async fn item_data(state: &AppState, id: i64) -> Result<ItemDetail, ApiError> {
+    let obs = state.observer.read().await;
+    let archive = obs.archive();
+    let store = archive.store();
+    let item = store
+        .watch_find(&id.to_string())
+        .await
+        .map_err(|e| fail("watch find", e))?
+        .filter(|i| i.item_id == id)
+        .ok_or(ApiError::NotFound)?;
+    let events = store
+        .events(&annals_store::EventFilter {
+            item_id: Some(id),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| fail("events", e))?
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let observations = store
+        .observations(id)
+        .await
+        .map_err(|e| fail("observations", e))?;
+    let mut series: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for o in &observations {
+        let Some(m) = o.metrics.as_deref() else {
+            continue;
+        };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(m)
+        else {
+            continue;
+        };
+        for (k, v) in map {
+            let n = match &v {
+                serde_json::Value::Number(n) => n.as_f64(),
+                serde_json::Value::Object(o) => o
+                    .get("value")
+                    .or_else(|| o.get("exact"))
+                    .and_then(|x| x.as_f64())
+                    .or_else(|| {
+                        o.get("approx")
+                            .and_then(|a| a.get("lower"))
+                            .and_then(|x| x.as_f64())
+                    }),
+                _ => None,
+            };
+            if let Some(n) = n.filter(|n| n.is_finite()) {
+                series.entry(k).or_default().push((o.observed_at, n));
+            }
+        }
+    }
+    let metrics = series
+        .into_iter()
+        .map(|(name, points)| MetricSeries { name, points })
+        .collect();
+    let contents = store.contents(id).await.map_err(|e| fail("contents", e))?;
+    let mut versions: Vec<VersionInfo> = Vec::with_capacity(contents.len());
+    for c in contents {
+        let diff = match versions.last() {
+            Some(prev) => crate::view::diff(
+                prev.body.as_deref().unwrap_or(""),
+                c.body.as_deref().unwrap_or(""),
+            ),
+            None => Vec::new(),
+        };
+        versions.push(VersionInfo {
+            content_hash: c.content_hash,
+            first_seen: c.first_seen,
+            title: c.title,
+            author: c.author,
+            published_at: c.published_at,
+            body: c.body,
+            diff,
+        });
+    }
+    let mut captures = Vec::new();
+    for o in observations.iter().rev().take(ITEM_CAPTURES) {
+        let c = find_capture(store, &o.record_id)
+            .await
+            .map_err(|e| fail("capture", e))?;
+        captures.push(CaptureInfo {
+            record_id: o.record_id.clone(),
+            observed_at: o.observed_at,
+            state: o.state.clone(),
+            http_status: o.http_status,
+            url: c.as_ref().and_then(|c| c.url.clone()),
+            record_type: c.as_ref().map(|c| c.record_type.clone()),
+            mime: c.as_ref().and_then(|c| c.mime.clone()),
+        });
+    }
+    let proof_available = archive
+        .ledger_status()
+        .await
+        .map(|s| s.last_checkpoint_size.is_some())
+        .unwrap_or(false);
+    Ok(ItemDetail {
+        item,
+        events,
+        metrics,
+        versions,
+        captures,
+        proof_available,
+    })
+}
+
+async fn api_item(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ItemDetail>, ApiError> {
+    Ok(Json(item_data(&state, id).await?))
+}
+
+// ---------------------------------------------------------------- events
+
+/// `?kind=&page=&per_page=`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EventsQuery {
+    /// An event kind (`disappeared`, `appeared`, …); all kinds when absent.
+    pub kind: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// A page of events, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventsPage {
+    pub page: u64,
+    pub per_page: u64,
+    pub events: Vec<Disappearance>,
+    pub has_more: bool,
+}
+
+async fn api_events(
+    State(state): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<EventsPage>, ApiError> {
+    let (page, per) = PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .resolve()?;
+    let kinds: Vec<String> = q.kind.iter().filter(|k| !k.is_empty()).cloned().collect();
+    let obs = state.observer.read().await;
+    let mut rows = obs
+        .archive()
+        .store()
+        .recent_events(&kinds, (page - 1) * per, per + 1)
+        .await
+        .map_err(|e| fail("events", e))?;
+    let has_more = rows.len() as u64 > per;
+    rows.truncate(per as usize);
+    Ok(Json(EventsPage {
+        page,
+        per_page: per,
+        events: rows.into_iter().map(Disappearance::from).collect(),
+        has_more,
+    }))
+}
+
+// ---------------------------------------------------------------- search and trends
+
+/// `?q=&list=&state=&platform=&since=&until=&page=&per_page=`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub list: Option<String>,
+    pub state: Option<String>,
+    pub platform: Option<String>,
+    /// RFC 3339, a date or unix seconds.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Opens the search index (once) and brings it up to date with the store.
+pub(crate) async fn search_index(
+    state: &AppState,
+) -> Result<std::sync::Arc<annals_search::SearchIndex>, ApiError> {
+    let obs = state.observer.read().await;
+    let mut slot = state.search.lock().await;
+    let index = match slot.as_ref() {
+        Some(i) => i.clone(),
+        None => {
+            let i = annals_search::upkeep::open_index(obs.archive().root())
+                .map_err(|e| fail("open search index", e))?;
+            let i = std::sync::Arc::new(i);
+            *slot = Some(i.clone());
+            i
+        }
+    };
+    // Derived data: even a read-only server keeps it current (it writes only DATA/search/).
+    annals_search::upkeep::catch_up(obs.archive().store(), &index, None)
+        .await
+        .map_err(|e| fail("search catch-up", e))?;
+    index.reload().map_err(|e| fail("search reload", e))?;
+    Ok(index)
+}
+
+pub(crate) async fn search_data(
+    state: &AppState,
+    q: &SearchQuery,
+) -> Result<(annals_search::Results, u64, u64), ApiError> {
+    let (page, per) = PageQuery {
+        page: q.page,
+        per_page: q.per_page.or(Some(20)),
+    }
+    .resolve()?;
+    let time = |s: &Option<String>, name: &str| -> Result<Option<i64>, ApiError> {
+        match non_empty(s) {
+            None => Ok(None),
+            Some(t) => annals_search::parse_time(&t)
+                .map(Some)
+                .map_err(|_| ApiError::BadRequest(format!("{name}: not a time: {t}"))),
+        }
+    };
+    let query = annals_search::Query {
+        text: q.q.clone().unwrap_or_default(),
+        list: non_empty(&q.list),
+        state: non_empty(&q.state),
+        platform: non_empty(&q.platform),
+        since: time(&q.since, "since")?,
+        until: time(&q.until, "until")?,
+        limit: per as usize,
+        offset: ((page - 1) * per) as usize,
+    };
+    if query.text.len() > annals_search::MAX_QUERY_BYTES {
+        return Err(ApiError::BadRequest("query too long".into()));
+    }
+    let index = search_index(state).await?;
+    let results = tokio::task::spawn_blocking(move || index.search(&query))
+        .await
+        .map_err(|e| fail("search task", e))?;
+    match results {
+        Ok(r) => Ok((r, page, per)),
+        Err(annals_search::Error::Query { message, .. }) => Err(ApiError::BadRequest(message)),
+        Err(annals_search::Error::Time(t)) => Err(ApiError::BadRequest(format!("not a time: {t}"))),
+        Err(e) => Err(fail("search", e)),
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    pub page: u64,
+    pub per_page: u64,
+    #[serde(flatten)]
+    pub results: annals_search::Results,
+}
+
+async fn api_search(
+    State(state): State<AppState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<SearchPage>, ApiError> {
+    let (results, page, per_page) = search_data(&state, &q).await?;
+    Ok(Json(SearchPage {
+        page,
+        per_page,
+        results,
+    }))
+}
+
+/// `?terms=a,b&utc_offset=28800`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TrendQuery {
+    /// Terms separated by commas or new lines (at most 8).
+    pub terms: Option<String>,
+    /// Seconds east of UTC for day boundaries (default: Beijing, 28800).
+    pub utc_offset: Option<i64>,
+}
+
+/// One term's items per local day.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendSeries {
+    pub term: String,
+    /// (day start in unix seconds, items).
+    pub days: Vec<(i64, u64)>,
+}
+
+/// Trends.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub utc_offset: i64,
+    pub series: Vec<TrendSeries>,
+}
+
+pub(crate) fn split_terms(s: &str) -> Vec<String> {
+    s.split([',', '\n', '\r'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .take(8)
+        .map(str::to_string)
+        .collect()
+}
+
+pub(crate) async fn trend_data(state: &AppState, q: &TrendQuery) -> Result<Trend, ApiError> {
+    let offset = q.utc_offset.unwrap_or(8 * 3600);
+    if !(-14 * 3600..=14 * 3600).contains(&offset) {
+        return Err(ApiError::BadRequest(
+            "utc_offset must be within ±14 hours".into(),
+        ));
+    }
+    let terms = split_terms(q.terms.as_deref().unwrap_or(""));
+    if terms.is_empty() {
+        return Ok(Trend {
+            utc_offset: offset,
+            series: Vec::new(),
+        });
+    }
+    let index = search_index(state).await?;
+    let series = tokio::task::spawn_blocking(move || {
+        terms
+            .into_iter()
+            .map(|t| {
+                let days = index.daily_counts(&annals_search::Query::new(t.clone()), offset)?;
+                Ok(TrendSeries { term: t, days })
+            })
+            .collect::<Result<Vec<_>, annals_search::Error>>()
+    })
+    .await
+    .map_err(|e| fail("trend task", e))?;
+    match series {
+        Ok(series) => Ok(Trend {
+            utc_offset: offset,
+            series,
+        }),
+        Err(annals_search::Error::Query { message, .. }) => Err(ApiError::BadRequest(message)),
+        Err(e) => Err(fail("trend", e)),
+    }
+}
+
+async fn api_trend(
+    State(state): State<AppState>,
+    Query(q): Query<TrendQuery>,
+) -> Result<Json<Trend>, ApiError> {
+    Ok(Json(trend_data(&state, &q).await?))
+}
+
+// ---------------------------------------------------------------- watch management
+
+/// Items to watch.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WatchRequest {
+    /// URLs or ids.
+    pub urls: Vec<String>,
+    /// Watchlist (default `default`).
+    pub list: Option<String>,
+    /// Policy (default: the list's).
+    pub policy: Option<String>,
+    /// Watch their children.
+    #[serde(default)]
+    pub seed: bool,
+}
+
+/// What happened to each input.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchOutcomeInfo {
+    pub input: String,
+    pub url: Option<String>,
+    pub item_id: Option<i64>,
+    pub added: bool,
+    pub error: Option<String>,
+}
+
+/// The most inputs one request may add.
+pub const MAX_WATCH_INPUTS: usize = 10_000;
+
+pub(crate) async fn watch_add(
+    state: &AppState,
+    req: &WatchRequest,
+) -> Result<Vec<WatchOutcomeInfo>, ApiError> {
+    let urls: Vec<String> = req
+        .urls
+        .iter()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Err(ApiError::BadRequest("no URL given".into()));
+    }
+    if urls.len() > MAX_WATCH_INPUTS {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_WATCH_INPUTS} URLs per request"
+        )));
+    }
+    let list = req
+        .list
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .unwrap_or("default")
+        .to_string();
+    let policy = req
+        .policy
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let mut obs = state.observer.write().await;
+    let outcomes = match obs.watch(&urls, &list, policy, req.seed).await {
+        Ok(o) => o,
+        Err(annals_observer::ObserverError::Config(m)) => return Err(ApiError::BadRequest(m)),
+        Err(e) => return Err(fail("watch", e)),
+    };
+    Ok(outcomes
+        .into_iter()
+        .map(|o| WatchOutcomeInfo {
+            input: o.input,
+            url: o.url,
+            item_id: o.item_id,
+            added: o.added,
+            error: o.error,
+        })
+        .collect())
+}
+
+async fn api_watch(
+    State(state): State<AppState>,
+    Json(req): Json<WatchRequest>,
+) -> Result<Json<Vec<WatchOutcomeInfo>>, ApiError> {
+    Ok(Json(watch_add(&state, &req).await?))
+}
+
+/// Pause or resume.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PauseRequest {
+    pub paused: bool,
+}
+
+pub(crate) async fn set_paused(state: &AppState, id: i64, paused: bool) -> Result<(), ApiError> {
+    let obs = state.observer.read().await;
+    let store = obs.archive().store();
+    store
+        .watch_find(&id.to_string())
+        .await
+        .map_err(|e| fail("watch find", e))?
+        .filter(|i| i.item_id == id)
+        .ok_or(ApiError::NotFound)?;
+    store
+        .set_paused(&[id], paused)
+        .await
+        .map_err(|e| fail("set paused", e))
+}
+
+async fn api_pause(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<PauseRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    set_paused(&state, id, req.paused).await?;
+    Ok(Json(
+        serde_json::json!({ "item_id": id, "paused": req.paused }),
+    ))
+}
+
+// ---------------------------------------------------------------- routes
+
+async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(crate::openapi::document(state.public))
+}
+
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/overview", get(api_overview))
+        .route("/api/v1/items", get(api_items))
+        .route("/api/v1/items/{id}", get(api_item))
+        .route("/api/v1/events", get(api_events))
+        .route("/api/v1/search", get(api_search))
+        .route("/api/v1/trend", get(api_trend));
+    if !state.public {
+        r = r
+            .route("/api/v1/watch", post(api_watch))
+            .route("/api/v1/items/{id}/paused", post(api_pause));
+    }
+    r
+}

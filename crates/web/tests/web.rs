@@ -1,0 +1,388 @@
+//! Handler tests: the real router over a real data directory (WARC files, SQLite index, search
+//! index) filled through the observer's own import path (`Observer::import_rows`: every row is
+//! archived as a WARC record and derived into items, observations, versions and events), served
+//! on loopback and read with a real HTTP client.
+
+use std::sync::Arc;
+
+use annals_archive::{Archive, ArchiveOptions};
+use annals_observer::{FileConfig, Observer, SystemClock, TableRow};
+use serde_json::{Value, json};
+
+const HOSTILE: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+
+fn row(line: u64, id: &str, at: i64, state: &str, title: &str, text: &str, views: u64) -> TableRow {
+    serde_json::from_value(json!({
+        "action": "table-row",
+        "source": "fixture.csv",
+        "source_sha256": "ab".repeat(32),
+        "line": line,
+        "list": "hot",
+        "platform": "weibo",
+        "native_id": id,
+        "url": format!("urn:annals:item:weibo:{id}"),
+        "kind": "row",
+        "observed_at": at,
+        "state": state,
+        "metrics": { "heat": { "exact": views } },
+        "content": { "title": title, "text": text, "author": "某人", "published_at": null, "media_urls": [] },
+        "raw": {}
+    }))
+    .expect("a valid table row")
+}
+
+struct Server {
+    base: String,
+    _dir: tempfile::TempDir,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+async fn server(public: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::init(dir.path(), ArchiveOptions::default())
+        .await
+        .unwrap();
+    let mut obs = Observer::new(archive, FileConfig::default(), Arc::new(SystemClock));
+    let t0 = 1_780_000_000;
+    let rows = vec![
+        row(
+            2,
+            "a1",
+            t0,
+            "live",
+            "台风登陆广东",
+            "台风今天登陆。\n第二行",
+            100,
+        ),
+        row(
+            3,
+            "a1",
+            t0 + 1800,
+            "live",
+            "台风登陆广东",
+            "台风今天登陆。\n第二行改了",
+            250,
+        ),
+        row(4, "a1", t0 + 3600, "gone:unknown", "台风登陆广东", "", 0),
+        row(5, "b2", t0, "live", HOSTILE, "hostile text <b>bold</b>", 5),
+        row(6, "c3", t0, "live", "暴雨预警", "暴雨来了", 9),
+    ];
+    obs.import_rows(&rows).await.unwrap();
+    let state = if public {
+        annals_web::AppState::public(obs)
+    } else {
+        annals_web::AppState::new(obs)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = annals_web::app(state);
+    let task = tokio::spawn(async move {
+        let _ = annals_web::serve(listener, app, std::future::pending()).await;
+    });
+    Server {
+        base,
+        _dir: dir,
+        _task: task,
+    }
+}
+
+async fn get(base: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn json_of(base: &str, path: &str) -> Value {
+    let r = get(base, path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_counts_states_and_lists_the_disappearance() {
+    let s = server(false).await;
+    let o = json_of(&s.base, "/api/v1/overview").await;
+    let hot = &o["lists"][0];
+    assert_eq!(hot["list"], "hot");
+    assert_eq!(hot["total"], 3);
+    assert_eq!(hot["states"]["live"], 2);
+    assert_eq!(hot["states"]["gone:unknown"], 1);
+    let gone = &o["disappearances"][0];
+    assert_eq!(gone["url"], "urn:annals:item:weibo:a1");
+    assert_eq!(gone["last_seen_live"], 1_780_001_800i64);
+    assert_eq!(gone["first_seen_gone"], 1_780_003_600i64);
+    assert_eq!(gone["state"], "gone:unknown");
+    assert!(o["ledger"]["size"].as_u64().unwrap() >= 5);
+
+    let r = get(&s.base, "/").await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"watchlists\""));
+    assert!(page.contains("gone:unknown: 1"), "{page}");
+    assert!(page.contains("urn:annals:item:weibo:a1"));
+    // Security headers of a UI page.
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cross-origin-opener-policy"], "same-origin");
+    assert_eq!(h["cache-control"], "no-store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_page_shows_versions_diff_metrics_and_escapes_hostile_titles() {
+    let s = server(false).await;
+    let items = json_of(&s.base, "/api/v1/items?per_page=2").await;
+    assert_eq!(items["items"].as_array().unwrap().len(), 2);
+    let next = items["next_after"].as_i64().unwrap();
+    let rest = json_of(&s.base, &format!("/api/v1/items?per_page=2&after={next}")).await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest["next_after"].is_null());
+
+    let all = json_of(&s.base, "/api/v1/items").await;
+    let id_of = |native: &str| {
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["native_id"] == native)
+            .unwrap()["item_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let a1 = id_of("a1");
+    let d = json_of(&s.base, &format!("/api/v1/items/{a1}")).await;
+    assert_eq!(d["item"]["state"], "gone:unknown");
+    let heat = &d["metrics"][0];
+    assert_eq!(heat["name"], "heat");
+    assert_eq!(heat["points"][0][1], 100.0);
+    assert_eq!(heat["points"][1][1], 250.0);
+    let versions = d["versions"].as_array().unwrap();
+    assert!(versions.len() >= 2);
+    assert!(
+        versions[1]["diff"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["op"] == "+" && l["text"] == "第二行改了")
+    );
+    let page = get(&s.base, &format!("/items/{a1}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("台风登陆广东"));
+    assert!(page.contains("id=\"item-chart\""));
+    assert!(page.contains("gone:unknown"));
+    assert!(page.contains("第二行改了"));
+
+    let b2 = id_of("b2");
+    let page = get(&s.base, &format!("/items/{b2}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("<script>alert"), "hostile title inlined");
+    assert!(!page.contains("<img src=x"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page.contains("&#60;script"));
+    assert!(!page.contains("<b>bold</b>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captured_record_is_sandboxed_and_never_inlined() {
+    let s = server(false).await;
+    let all = json_of(&s.base, "/api/v1/items").await;
+    let id = all["items"][1]["item_id"].as_i64().unwrap();
+    let d = json_of(&s.base, &format!("/api/v1/items/{id}")).await;
+    let rid = d["captures"][0]["record_id"].as_str().unwrap().to_string();
+    let key: String = rid.bytes().map(|b| format!("{b:02x}")).collect();
+    let r = get(&s.base, &format!("/capture/{key}/raw")).await;
+    assert_eq!(r.status(), 200, "{rid} {d}");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.starts_with("sandbox;"), "{csp}");
+    assert!(!csp.contains("allow-scripts") && !csp.contains("allow-same-origin"));
+    assert!(csp.contains("frame-ancestors 'self'"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("hostile text"), "{body}");
+    let page = get(&s.base, &format!("/capture/{key}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("<iframe id=\"capture-frame\" data-testid=\"capture-frame\" sandbox src=\"/capture/{key}/raw\"")));
+    assert!(!page.contains("<b>bold</b>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_highlights_escaped_snippets_and_paginates() {
+    let s = server(false).await;
+    let r = json_of(&s.base, "/api/v1/search?q=%E5%8F%B0%E9%A3%8E&per_page=1").await;
+    assert!(r["total"].as_u64().unwrap() >= 1);
+    assert_eq!(r["hits"].as_array().unwrap().len(), 1);
+    assert_eq!(r["hits"][0]["url"], "urn:annals:item:weibo:a1");
+    let page = get(&s.base, "/search?q=%E6%9A%B4%E9%9B%A8")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<mark>暴雨</mark>"), "{page}");
+    let hostile = get(&s.base, "/search?q=hostile")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!hostile.contains("<script>alert"));
+    assert!(!hostile.contains("<b>bold"));
+    let bad = get(&s.base, "/api/v1/search?q=x&per_page=0").await;
+    assert_eq!(bad.status(), 400);
+    let t = json_of(&s.base, "/api/v1/trend?terms=%E5%8F%B0%E9%A3%8E").await;
+    let days = t["series"][0]["days"].as_array().unwrap();
+    assert_eq!(days.iter().map(|d| d[1].as_u64().unwrap()).sum::<u64>(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_and_pause_and_public_mode_has_no_post_routes() {
+    let s = server(false).await;
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{}/api/v1/watch", s.base))
+        .json(&json!({ "urls": ["https://example.com/page"], "list": "web" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out[0]["added"], true);
+    let id = out[0]["item_id"].as_i64().unwrap();
+    let r = c
+        .post(format!("{}/api/v1/items/{id}/paused", s.base))
+        .json(&json!({ "paused": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let d = json_of(&s.base, &format!("/api/v1/items/{id}")).await;
+    assert_eq!(d["item"]["paused"], true);
+    let page = get(&s.base, "/watch").await.text().await.unwrap();
+    assert!(page.contains("id=\"add-item-form\"") && page.contains("name=\"csrf\""));
+
+    let p = server(true).await;
+    let r = c
+        .post(format!("{}/api/v1/watch", p.base))
+        .json(&json!({ "urls": ["https://example.com/"] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 404 || r.status() == 405, "{}", r.status());
+    assert_eq!(get(&p.base, "/watch").await.status(), 404);
+    let doc = json_of(&p.base, "/api/v1/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/watch"].is_null());
+    assert!(
+        !get(&p.base, "/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("href=\"/watch\"")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_generic_and_language_switches() {
+    let s = server(false).await;
+    let r = get(&s.base, "/items/999999").await;
+    assert_eq!(r.status(), 404);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("/tmp") && !body.contains(".rs"));
+    let r = get(&s.base, "/api/v1/items/999999").await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "not found");
+    let r = get(&s.base, "/capture/zz/raw").await;
+    assert_eq!(r.status(), 404);
+    let zh = get(&s.base, "/?lang=zh").await;
+    assert!(
+        zh.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("lang=zh")
+    );
+    let zh = zh.text().await.unwrap();
+    assert!(zh.contains("关注列表") && zh.contains("lang=\"zh-CN\""));
+    let c = reqwest::Client::new();
+    let zh = c
+        .get(format!("{}/", s.base))
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("最新消失"));
+    let en = get(&s.base, "/").await.text().await.unwrap();
+    assert!(en.contains("Newest disappearances"));
+    let js = get(&s.base, "/assets/uPlot.iife.min.js").await;
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("uPlot"));
+}
+
+/// The OpenAPI document against the server it describes: schemathesis (PyPI) generates requests
+/// from the document, a bounded number per operation, and checks every response against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_matches_the_server_schemathesis() {
+    let st = ["schemathesis", "st"].into_iter().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    });
+    let Some(st) = st else {
+        if std::env::var_os("CI").is_some() {
+            panic!("schemathesis is not installed: CI must install it (.ci/run)");
+        }
+        eprintln!(
+            "SKIPPED: schemathesis is not installed (pip install schemathesis); the OpenAPI contract was not checked"
+        );
+        return;
+    };
+    let s = server(false).await;
+    let schema = format!("{}/api/v1/openapi.json", s.base);
+    let base = s.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(st)
+            .args([
+                "run",
+                &schema,
+                "--url",
+                &base,
+                "--max-examples",
+                "25",
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            ])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "schemathesis failed:\n{text}");
+    eprintln!(
+        "{}",
+        text.lines().rev().take(8).collect::<Vec<_>>().join("\n")
+    );
+}
