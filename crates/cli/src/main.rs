@@ -24,6 +24,18 @@ use args::{Cli, Command, Export};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Serve(_) | Command::Simulate { .. } | Command::Demo { .. }
+    ) {
+        // A reader that goes away (`annals records | head`) ends a one-shot command quietly,
+        // as it ends other Unix tools, instead of a "Broken pipe" panic in println!. The
+        // servers keep Rust's default (SIGPIPE ignored) so a closed socket is just an error.
+        // SAFETY: called before any other thread exists; restores the default disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let filter = if cli.quiet { "warn" } else { "info" };
     tracing_subscriber::fmt()
         .with_env_filter(
