@@ -9,8 +9,8 @@
 //! framed by the UI itself). Archived content is hostile: it is never inlined into a UI page, and
 //! every archived string shown is escaped by the templates.
 //!
-//! Authentication lives in `annals-web-auth`; [`app`] marks where its layer goes. Until then the
-//! pages read the CSRF token from a [`CsrfToken`] request extension when one is present.
+//! Authentication lives in `annals-web-auth`; [`app_with`] mounts it (sessions, CSRF, logins) and
+//! hands each page its session's CSRF token as a [`CsrfToken`] request extension.
 
 #![recursion_limit = "512"]
 
@@ -207,11 +207,6 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
-}
-
-/// Whether binding to `addr` needs authentication (anything but loopback does).
-pub fn needs_auth(addr: &std::net::SocketAddr) -> bool {
-    !addr.ip().is_loopback()
 }
 
 pub(crate) fn html_response(body: String) -> Response {

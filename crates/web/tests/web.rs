@@ -38,6 +38,11 @@ struct Server {
 }
 
 async fn server(public: bool) -> Server {
+    server_with(public, None).await
+}
+
+/// The real application; with `auth`, behind annals-web-auth as `annals serve` mounts it.
+async fn server_with(public: bool, auth: Option<annals_web_auth::AuthMode>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let archive = Archive::init(dir.path(), ArchiveOptions::default())
         .await
@@ -75,7 +80,18 @@ async fn server(public: bool) -> Server {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = annals_web::app(state);
+    let app = match auth {
+        None => annals_web::app(state),
+        Some(mode) => {
+            let users = annals_web_auth::Users::load(dir.path()).unwrap();
+            let auth = annals_web_auth::Auth::with_config(
+                users,
+                mode,
+                annals_web_auth::AuthConfig::default(),
+            );
+            annals_web::app_with(state, Some(auth))
+        }
+    };
     let task = tokio::spawn(async move {
         let _ = annals_web::serve(listener, app, std::future::pending()).await;
     });
@@ -385,4 +401,102 @@ async fn openapi_document_matches_the_server_schemathesis() {
         "{}",
         text.lines().rev().take(8).collect::<Vec<_>>().join("\n")
     );
+}
+
+/// `annals serve` mounts the pages behind annals-web-auth: a cross-site POST (no token) changes
+/// nothing, the page's own token (meta tag and form field) is accepted, and with login required
+/// pages redirect to `/login` and the API answers 401, all with the security headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_auth_every_change_needs_the_session_csrf_token() {
+    let s = server_with(false, Some(annals_web_auth::AuthMode::Optional)).await;
+    let c = reqwest::Client::new();
+    let body = json!({ "urls": ["https://example.com/csrf"], "list": "web" });
+    let r = c
+        .post(format!("{}/api/v1/watch", s.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a POST without the token must be refused");
+    assert!(r.headers().contains_key("x-content-type-options"));
+    let items = json_of(&s.base, "/api/v1/items").await.to_string();
+    assert!(!items.contains("example.com/csrf"), "{items}");
+
+    // The watch page: a session cookie, and its token in the meta tag and the form.
+    let page = get(&s.base, "/watch").await;
+    let cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("annals_session="))
+        .expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    let token = html
+        .split("<meta name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(token.len(), 64, "{token}");
+    assert!(html.contains(&format!("name=\"csrf\" value=\"{token}\"")));
+    // Someone else's token (from a second session) does not do either.
+    let other = get(&s.base, "/watch").await.text().await.unwrap();
+    let other_token = other
+        .split("<meta name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_ne!(other_token, token);
+    let r = c
+        .post(format!("{}/api/v1/watch", s.base))
+        .header("cookie", &session)
+        .header("x-csrf-token", &other_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(format!("{}/api/v1/watch", s.base))
+        .header("cookie", &session)
+        .header("x-csrf-token", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out[0]["added"], true);
+
+    // Logins required: pages go to /login, the API answers 401, the login page is served.
+    let r = server_with(false, Some(annals_web_auth::AuthMode::Required)).await;
+    let nr = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let home = nr.get(format!("{}/", r.base)).send().await.unwrap();
+    assert_eq!(home.status(), 303);
+    assert!(
+        home.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login"),
+    );
+    assert!(home.headers().contains_key("content-security-policy"));
+    let api = nr
+        .get(format!("{}/api/v1/overview", r.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
+    let login = nr.get(format!("{}/login", r.base)).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("name=\"password\""));
 }
