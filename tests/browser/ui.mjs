@@ -4,7 +4,8 @@
 //   node ui.mjs auth ORIGIN ARTIFACTS_DIR CONFIG_JSON   login and logout (an account exists)
 //
 // CONFIG_JSON: {"list", "item": text of the item link with metrics, "watch_url", "phrase",
-// "capture_key", "marker", "password"}. Screenshots go to ARTIFACTS_DIR/ui-*.png. Prints one
+// "capture_key" (of the hostile page), "marker" (what its scripts would write), "marker_text"
+// (its heading), "password" (alice's)}. Screenshots go to ARTIFACTS_DIR/ui-*.png. Prints one
 // `ok: ...` line per check; exit 0 on success, 1 on failure, 77 when Chromium or playwright-core
 // is absent (SKIPPED). Run by crates/cli/tests/web_browser.rs.
 

@@ -280,7 +280,8 @@ fn the_web_ui_in_chromium() {
     let config = serde_json::json!({
         "list": "study",
         "item": "forum:a1",
-        "watch_url": "https://www.bilibili.com/video/BV117411r7R1",
+        // Served by the loopback site; `annals serve` only watches it, fetching nothing.
+        "watch_url": format!("{}/harbour-article", site.origin),
         "phrase": PHRASE,
         "capture_key": capture_key,
         "marker": MARKER,
@@ -311,7 +312,7 @@ fn the_web_ui_in_chromium() {
         String::from_utf8_lossy(&run(annals(&data).args(["watch", "ls", "--json"])).stdout)
             .into_owned();
     assert!(!listed.contains("added-by-script"), "{listed}");
-    assert!(listed.contains("BV117411r7R1"), "{listed}");
+    assert!(listed.contains("/harbour-article"), "{listed}");
 
     // With an account, every page asks for a login.
     let mut add = annals(&data);
