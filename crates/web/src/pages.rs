@@ -249,7 +249,7 @@ pub(crate) fn capture_key(record_id: &str) -> String {
 }
 
 fn record_id_of(key: &str) -> Option<String> {
-    if key.len() % 2 != 0 || key.len() > 512 {
+    if !key.len().is_multiple_of(2) || key.len() > 512 {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..key.len())
