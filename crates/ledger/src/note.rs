@@ -126,6 +126,26 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// The `<name>+<8-hex key ID>+<base64(0x01 || key)>` fields shared by signer and verifier key
+/// texts (after the signer's `PRIVATE+KEY+`): the name checked, the ID and the 32 key bytes.
+fn parse_key_fields(text: &str) -> Result<(&str, u32, [u8; 32]), LedgerError> {
+    let (name, rest) = chop(text);
+    let (id, b64) = chop(rest);
+    check_name(name)?;
+    Ok((name, parse_id(id)?, parse_ed25519_key(b64)?))
+}
+
+/// A key text's stated ID must be the one its name and key derive.
+fn check_key_id(derived: u32, stated: u32) -> Result<(), LedgerError> {
+    if derived == stated {
+        Ok(())
+    } else {
+        Err(LedgerError::MalformedKey {
+            reason: "key ID does not match the key",
+        })
+    }
+}
+
 impl Signer {
     /// A signer from a key name and an Ed25519 seed; the caller supplies the randomness.
     pub fn new(name: &str, seed: [u8; 32]) -> Result<Signer, LedgerError> {
@@ -149,16 +169,9 @@ impl Signer {
                 reason: "signer key does not start with PRIVATE+KEY+",
             });
         }
-        let (name, rest) = chop(rest);
-        let (id, b64) = chop(rest);
-        check_name(name)?;
-        let id = parse_id(id)?;
-        let signer = Signer::new(name, parse_ed25519_key(b64)?)?;
-        if signer.id != id {
-            return Err(LedgerError::MalformedKey {
-                reason: "key ID does not match the key",
-            });
-        }
+        let (name, id, seed) = parse_key_fields(rest)?;
+        let signer = Signer::new(name, seed)?;
+        check_key_id(signer.id, id)?;
         Ok(signer)
     }
 
@@ -226,17 +239,9 @@ impl Verifier {
 
     /// Parses `<name>+<8-hex key ID>+<base64(0x01 || public key)>` and checks the key ID.
     pub fn from_key_text(text: &str) -> Result<Verifier, LedgerError> {
-        let text = text.trim_end_matches(['\n', '\r']);
-        let (name, rest) = chop(text);
-        let (id, b64) = chop(rest);
-        check_name(name)?;
-        let id = parse_id(id)?;
-        let verifier = Verifier::new(name, parse_ed25519_key(b64)?)?;
-        if verifier.id != id {
-            return Err(LedgerError::MalformedKey {
-                reason: "key ID does not match the key",
-            });
-        }
+        let (name, id, public_key) = parse_key_fields(text.trim_end_matches(['\n', '\r']))?;
+        let verifier = Verifier::new(name, public_key)?;
+        check_key_id(verifier.id, id)?;
         Ok(verifier)
     }
 

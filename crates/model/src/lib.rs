@@ -23,6 +23,7 @@ pub use observation::{
 
 use serde::{Deserialize, Serialize};
 
+pub mod civil;
 mod observation;
 
 /// A thing watched: one video, answer, post, page or feed.

@@ -1,5 +1,7 @@
 //! WARC dates: W3C-profile ISO 8601 in UTC, 14-digit CDX timestamps, and seconds since the epoch.
 
+use annals_model::civil::{civil_from_days, days_from_civil};
+
 /// A point in time as written in a WARC record, kept to the nanosecond. Pure arithmetic, no clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WarcDate {
@@ -163,30 +165,6 @@ impl WarcDate {
 
 /// 10000-01-01T00:00:00Z: the first instant a 4-digit year cannot print.
 const END_OF_YEAR_9999: i64 = 253_402_300_800;
-
-// Howard Hinnant's civil calendar algorithms (public domain), proleptic Gregorian.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
 
 #[cfg(test)]
 mod tests {
