@@ -17,9 +17,15 @@ use tokio::sync::mpsc;
 
 use crate::args::{Cli, RunArgs, Seed, Watch, WatchOpts};
 
-/// RFC 3339 UTC of unix seconds.
+/// RFC 3339 UTC of unix seconds, to the second (`2026-07-24T08:00:00Z`): the index keeps
+/// whole seconds, so a fraction would claim a precision it does not have.
 pub fn rfc3339(t: i64) -> String {
-    annals_warc::WarcDate::from_unix(t, 0).to_rfc3339()
+    annals_warc::WarcDate {
+        unix: t,
+        nanos: 0,
+        fraction_digits: 0,
+    }
+    .to_rfc3339()
 }
 
 /// When an item is due next; imported items never are.
