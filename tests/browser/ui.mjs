@@ -5,11 +5,12 @@
 //
 // CONFIG_JSON: {"list", "item": text of the item link with metrics, "watch_url", "phrase",
 // "capture_key" (of the hostile page), "marker" (what its scripts would write), "marker_text"
-// (its heading), "password" (alice's)}. Screenshots go to ARTIFACTS_DIR/ui-*.png. Prints one
+// (its heading), "password" (alice's), "wacz_list" and "wacz_item" (an observed item's list and
+// URL, whose WACZ is downloaded)}. Screenshots go to ARTIFACTS_DIR/ui-*.png. Prints one
 // `ok: ...` line per check; exit 0 on success, 1 on failure, 77 when Chromium or playwright-core
 // is absent (SKIPPED). Run by crates/cli/tests/web_browser.rs.
 
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -40,9 +41,9 @@ function check(cond, what) {
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `ui-${name}.png`), fullPage: true });
 
 // Pixels of the chart's canvas that are not background: uPlot drew its axes and series.
-async function chartPixels(page) {
-  return page.evaluate(() => {
-    const c = document.querySelector("#item-chart canvas");
+async function chartPixels(page, selector = "#item-chart") {
+  return page.evaluate((selector) => {
+    const c = document.querySelector(`${selector} canvas`);
     if (!c || c.width === 0 || c.height === 0) return { width: 0, height: 0, ink: 0, series: 0 };
     const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     let ink = 0;
@@ -54,7 +55,7 @@ async function chartPixels(page) {
       if (b > 120 && b - r > 60 && g > 60 && g < 170) series++;
     }
     return { width: c.width, height: c.height, ink, series };
-  });
+  }, selector);
 }
 
 async function openPhase(page) {
@@ -101,6 +102,35 @@ async function openPhase(page) {
   check((await page.locator("#item-events li").count()) >= 1, "item events are listed");
   check((await page.locator("#item-captures tbody tr").count()) >= 1, "item captures are listed");
   await shot(page, "item");
+
+  // Deletions: the analyses' survival curve and latency histogram drawn by uPlot, the tables.
+  await page.goto(`${origin}/`);
+  await Promise.all([page.waitForURL(/\/deletions/), page.click('[data-testid="nav-deletions"]')]);
+  await page.goto(`${origin}/deletions?list=${encodeURIComponent(config.list)}&min_term_items=1`);
+  await page.locator('#survival-chart[data-drawn="1"]').waitFor({ timeout: 10_000 });
+  await page.locator('#latency-chart[data-drawn="1"]').waitFor({ timeout: 10_000 });
+  const sv = await chartPixels(page, "#survival-chart");
+  check(sv.width >= 300 && sv.ink > 1000 && sv.series > 50,
+    `survival curve drawn: canvas ${sv.width}x${sv.height}, ${sv.ink} inked pixels, ${sv.series} in the curve's colour`);
+  const lt = await chartPixels(page, "#latency-chart");
+  check(lt.width >= 300 && lt.ink > 1000, `latency histogram drawn: ${lt.ink} inked pixels`);
+  const goneN = Number((await page.locator("#deletions-gone").innerText()).split(" ")[0]);
+  check(goneN >= 1, `deletions summary counts ${goneN} gone`);
+  check((await page.locator("#term-table tbody tr").count()) >= 1, "the per-term table has rows");
+  check((await page.locator("#platform-table tbody tr").count()) >= 1, "deletions by platform are listed");
+  await shot(page, "deletions");
+
+  // The WACZ of an observed item, from its page: a zip.
+  await page.goto(`${origin}/items?list=${encodeURIComponent(config.wacz_list)}`);
+  await Promise.all([
+    page.waitForURL(/\/items\/\d+$/),
+    page.locator("#items a", { hasText: config.wacz_item }).first().click(),
+  ]);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-wacz")]);
+  const file = await download.path();
+  const head = readFileSync(file).subarray(0, 4);
+  check(head.equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])),
+    `the item's WACZ download (${download.suggestedFilename()}) is a zip`);
 
   // Search: a phrase from the archived content.
   await page.goto(`${origin}/search`);

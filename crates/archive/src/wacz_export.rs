@@ -65,6 +65,11 @@ pub struct WaczExportOptions {
     /// Only the records of this watchlist's items (their observations' responses and revisits,
     /// requests and revisit originals), with a page per item.
     pub list: Option<String>,
+    /// Only the records of this one item (its watch row id), selected as `list` selects a
+    /// list's: the web UI's "WACZ of this item".
+    pub item: Option<i64>,
+    /// Do not sign a new checkpoint first; include the latest one (a read-only server).
+    pub keep_checkpoint: bool,
     /// Sign `datapackage-digest.json` with the data directory's anonymous P-384 key.
     pub sign: bool,
     /// Also extract each page's readable text (readability) into `pages.jsonl`: a full HTML
@@ -200,7 +205,9 @@ impl Archive {
 
         let started = std::time::Instant::now();
         // Evidence first: a checkpoint covering everything exported, if the log allows one.
-        if let Err(e) = self.checkpoint().await {
+        if opts.keep_checkpoint {
+            // The latest checkpoint as it is: records after it are reported unproven.
+        } else if let Err(e) = self.checkpoint().await {
             report.warnings.push(format!(
                 "could not sign a new checkpoint ({e}); the last one is included"
             ));
@@ -217,7 +224,32 @@ impl Archive {
         }
 
         // What goes in.
-        let (selection, description) = if let Some(list) = &opts.list {
+        let (selection, description) = if let Some(id) = opts.item {
+            let item = self
+                .store
+                .watch_find(&id.to_string())
+                .await?
+                .filter(|i| i.item_id == id)
+                .ok_or_else(|| ArchiveError::NotFound(format!("a watched item {id}")))?;
+            let what = format!("item {}", item.url);
+            let (captures, pages) = self
+                .items_selection(vec![item], &what, opts.since, opts.text)
+                .await?;
+            let description = format!(
+                "annals export of {what}: {} records{}",
+                captures.len(),
+                opts.since
+                    .map(|t| format!(" captured since {}", rfc3339(t)))
+                    .unwrap_or_default()
+            );
+            (
+                Selection::Subset {
+                    captures,
+                    pages: Some(pages),
+                },
+                description,
+            )
+        } else if let Some(list) = &opts.list {
             let (captures, pages) = self.list_selection(list, opts.since, opts.text).await?;
             let description = format!(
                 "annals export of watchlist {list}: {} items, {} records{}",
@@ -358,6 +390,20 @@ impl Archive {
                 "an item watched in list {list} (see `annals watch list`)"
             )));
         }
+        let what = format!("watchlist {list}'s {} items", items.len());
+        self.items_selection(items, &what, since, with_text).await
+    }
+
+    /// The records of `items` (each observation's responses and revisits, their requests and
+    /// revisit originals) and a page per observed item: what `--list` exports, for any set of
+    /// items. `what` names them in the error when none was observed.
+    async fn items_selection(
+        &self,
+        items: Vec<annals_store::WatchInfo>,
+        what: &str,
+        since: Option<i64>,
+        with_text: bool,
+    ) -> Result<(Vec<Capture>, Vec<Page>), ArchiveError> {
         let urls: HashSet<&str> = items.iter().map(|i| i.url.as_str()).collect();
         let bare = |id: &str| id.trim().trim_matches(['<', '>']).to_string();
 
@@ -432,8 +478,7 @@ impl Archive {
             .collect();
         if selected.is_empty() {
             return Err(ArchiveError::NotFound(format!(
-                "any observation of watchlist {list}'s {} items{}",
-                items.len(),
+                "any observation of {what}{}",
                 if since.is_some() {
                     " since that time"
                 } else {

@@ -204,44 +204,8 @@ fn print_items(items: &[WatchInfo], json: bool) -> Result<()> {
 
 pub async fn seed(cli: &Cli, cmd: &Seed) -> Result<()> {
     let Seed::Add { kind, target, opts } = cmd;
-    let input = match kind.as_str() {
-        "feed" => target.clone(),
-        "weibo-user" => {
-            if target.chars().all(|c| c.is_ascii_digit()) {
-                format!("https://m.weibo.cn/u/{target}")
-            } else {
-                target.clone()
-            }
-        }
-        "bilibili-uploader" => {
-            let input = if target.chars().all(|c| c.is_ascii_digit()) {
-                format!("https://space.bilibili.com/{target}")
-            } else {
-                target.clone()
-            };
-            match annals_platforms::ItemRef::parse(&input) {
-                Ok(r)
-                    if r.kind == annals_platforms::Kind::User
-                        && r.platform == annals_platforms::Platform::Bilibili =>
-                {
-                    input
-                }
-                _ => bail!(
-                    "{target:?} is not a Bilibili uploader: give its mid (digits) or https://space.bilibili.com/MID"
-                ),
-            }
-        }
-        "zhihu-question" => {
-            if target.chars().all(|c| c.is_ascii_digit()) {
-                format!("https://www.zhihu.com/question/{target}")
-            } else {
-                target.clone()
-            }
-        }
-        other => bail!(
-            "unknown seed kind {other:?}: use feed, weibo-user, bilibili-uploader or zhihu-question"
-        ),
-    };
+    // The same mapping as the web UI's "Add a seed".
+    let input = annals_observer::seed_input(kind, target)?;
     watch_add(cli, &[input], opts, true).await
 }
 

@@ -15,36 +15,8 @@ use anyhow::{Context, Result, bail};
 use crate::Cli;
 use crate::args::{Output, ReportDeletionsArgs, ReportMetricsArgs, TrendArgs};
 
-/// Unix seconds of an RFC 3339 time as stored (`2020-01-30T09:40:55Z`, or with an offset).
-fn unix_of(text: &str) -> Option<i64> {
-    annals_observer::table::parse_time(text, 0)
-}
-
-/// An item's life for the analyses. Its clock starts at publication when the content says when
-/// that was, else at its first observation (or when it was watched).
-pub fn life(row: &LifeRow, terms: Vec<String>) -> ItemLife {
-    let first_observed = row.first_observed.unwrap_or(row.added_at);
-    let published = row.published_at.as_deref().and_then(unix_of);
-    let origin = published.unwrap_or(first_observed);
-    let last_live = match &row.first_gone {
-        Some((live, _, _)) => *live,
-        None => row
-            .last_seen_live
-            .or(row.last_observed)
-            .unwrap_or(first_observed),
-    };
-    ItemLife {
-        item_id: row.url.clone(),
-        platform: row.platform.clone(),
-        reason: row.first_gone.as_ref().map(|(_, _, s)| s.clone()),
-        published_at: origin,
-        // Observed from publication on, unless the first look came later (delayed entry).
-        first_observed: (published.is_some() && first_observed > origin).then_some(first_observed),
-        last_seen_live: last_live.max(origin),
-        first_seen_gone: row.first_gone.as_ref().map(|(_, g, _)| *g),
-        terms,
-    }
-}
+/// An item's life for the analyses (shared with the web UI: `annals_understand::life`).
+pub use annals_understand::life;
 
 fn offset(text: &str) -> Result<UtcOffset> {
     text.parse::<UtcOffset>()
@@ -139,15 +111,7 @@ fn hours(h: Option<f64>) -> String {
 
 async fn lives(cli: &Cli, list: Option<&str>) -> Result<(annals_archive::Archive, Vec<LifeRow>)> {
     let archive = crate::open(cli, false).await?;
-    let rows = archive.store().item_lives(list).await?;
-    if rows.is_empty() {
-        match list {
-            Some(l) => bail!("no items in list {l:?} (annals watch ls shows the lists)"),
-            None => bail!(
-                "no items yet: watch some (annals watch add URL) or import a table (annals import-table)"
-            ),
-        }
-    }
+    let rows = annals_understand::lives(archive.store(), list).await?;
     Ok((archive, rows))
 }
 
@@ -161,21 +125,8 @@ pub async fn report_deletions(cli: &Cli, args: &ReportDeletionsArgs) -> Result<(
         ),
     };
     // Terms: the words of each item's title, segmented as the search index does.
-    let analyzer = if group_by == Some(deletions::Grouping::Term) {
-        Some(annals_search::Analyzer::new(None)?)
-    } else {
-        None
-    };
-    let items: Vec<ItemLife> = rows
-        .iter()
-        .map(|r| {
-            let terms = match (&analyzer, &r.title) {
-                (Some(a), Some(t)) => a.terms(t),
-                _ => Vec::new(),
-            };
-            life(r, terms)
-        })
-        .collect();
+    let items =
+        annals_understand::deletion_lives(&rows, group_by == Some(deletions::Grouping::Term))?;
     let options = deletions::Options {
         offset: offset(&args.utc_offset)?,
         group_by,

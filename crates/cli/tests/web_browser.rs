@@ -37,6 +37,10 @@ const HEADING: &str = "An archived page that fights back";
 const MARKER: &str = "pwned-by-archived-page";
 const PASSWORD: &str = "correct horse battery staple";
 const PHRASE: &str = "lighthouse keeper";
+/// A harmless article, watched and observed so that its item has captures to package.
+const ARTICLE: &str = "<!doctype html><html><head><title>Harbour article</title></head>\
+    <body><article><h1>Harbour article</h1><p>The ferry leaves at noon, every day of the week, \
+    from the north pier.</p></article></body></html>";
 
 /// A page that tries every way to run script, read the UI's cookie, call the API, write to the
 /// parent document and tell the canary.
@@ -115,7 +119,7 @@ fn answer(mut conn: TcpStream, page: Option<&str>, hits: &Mutex<Vec<String>>) {
     let _ = reader.read_exact(&mut body);
     let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
     let reply = match page {
-        Some(p) if path == "/hostile" => format!(
+        Some(p) if path == "/hostile" || path == "/article" => format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
              Set-Cookie: archived=1\r\nConnection: close\r\n\r\n{p}",
             p.len()
@@ -271,6 +275,14 @@ fn the_web_ui_in_chromium() {
         .to_string();
     let capture_key: String = record_id.bytes().map(|b| format!("{b:02x}")).collect();
 
+    // An item observed by `annals run` (real HTTP captures), for its WACZ download.
+    let article_site = loopback(Some(ARTICLE.to_string()));
+    let article = format!("{}/article", article_site.origin);
+    run(annals(&data)
+        .args(["watch", "add", "--list", "articles"])
+        .arg(&article));
+    run(annals(&data).args(["run", "--for", "5s"]));
+
     let artifacts: PathBuf = Path::new(env!("CARGO_BIN_EXE_annals"))
         .parent()
         .and_then(Path::parent)
@@ -287,6 +299,8 @@ fn the_web_ui_in_chromium() {
         "marker": MARKER,
         "marker_text": HEADING,
         "password": PASSWORD,
+        "wacz_list": "articles",
+        "wacz_item": article,
     });
 
     let port = free_port();

@@ -25,8 +25,8 @@
 
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use config::{FileConfig, ListConfig, ObserverConfig, PlatformConfig, parse_rate};
-pub use observer::{CatchUpReport, Observer, WatchOutcome};
-pub use records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchRecord};
+pub use observer::{CatchUpReport, Observer, WatchOutcome, seed_input};
+pub use records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchControl, WatchRecord};
 pub use run::{RunOptions, RunReport, RunStatus, peak_rss_mb};
 pub use table::{Mapping, ROW_URN, RowContext, TableRow, row_urn};
 

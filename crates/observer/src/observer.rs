@@ -11,7 +11,7 @@ use annals_timeline::Timeline;
 use serde::Serialize;
 
 use crate::derive::{apply, load_timeline};
-use crate::records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchRecord};
+use crate::records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchControl, WatchRecord};
 use crate::table::{ROW_URN, TableRow};
 use crate::{Clock, FileConfig, ObserverError};
 
@@ -258,6 +258,105 @@ impl Observer {
         Ok(outcomes)
     }
 
+    /// Pauses (or resumes) items: a control record is archived (so `annals reindex` restores
+    /// it), then the queue rows change. Returns how many items it named.
+    pub async fn set_paused(
+        &mut self,
+        item_ids: &[i64],
+        paused: bool,
+    ) -> Result<u64, ObserverError> {
+        let mut urls = Vec::with_capacity(item_ids.len());
+        for id in item_ids {
+            if let Some(i) = self
+                .store()
+                .watch_find(&id.to_string())
+                .await?
+                .filter(|i| i.item_id == *id)
+            {
+                urls.push(i.url);
+            }
+        }
+        if urls.is_empty() {
+            return Ok(0);
+        }
+        let control = WatchControl::paused(urls, paused, self.clock.now());
+        self.archive_control(&control).await
+    }
+
+    /// Sets the policy of every item of a watchlist (`default`, `hot`, `daily` or a list
+    /// defined in annals.toml), archived as a control record. Returns the items it covers.
+    pub async fn set_list_policy(
+        &mut self,
+        list: &str,
+        policy: &str,
+    ) -> Result<u64, ObserverError> {
+        self.check_policy(policy)?;
+        let control = WatchControl::policy(list, policy, self.clock.now());
+        self.archive_control(&control).await
+    }
+
+    fn check_policy(&self, p: &str) -> Result<(), ObserverError> {
+        annals_schedule::Policy::named(p).map(|_| ()).or_else(|_| {
+            if self.config.lists.contains_key(p) {
+                Ok(())
+            } else {
+                Err(ObserverError::Config(format!(
+                    "unknown policy {p:?}: use default, hot, daily, or a list defined in annals.toml"
+                )))
+            }
+        })
+    }
+
+    /// Archives a control record and applies it, as `watch` does with watch requests.
+    async fn archive_control(&mut self, control: &WatchControl) -> Result<u64, ObserverError> {
+        self.catch_up(None).await?;
+        self.archive.append_records(vec![control.to_warc()]).await?;
+        let n = self.apply_control(control, &mut HashMap::new()).await?;
+        let to = self.store().max_capture_id().await?;
+        self.store()
+            .commit_observed(&ObserverBatch {
+                derived_to: Some(to),
+                ..ObserverBatch::default()
+            })
+            .await?;
+        Ok(n)
+    }
+
+    /// Applies a control record to the queue rows (and to catch-up's cached rows).
+    async fn apply_control(
+        &self,
+        control: &WatchControl,
+        cache: &mut HashMap<i64, (Due, Timeline)>,
+    ) -> Result<u64, ObserverError> {
+        match control.action.as_str() {
+            "pause" | "resume" => {
+                let ids: Vec<i64> = self
+                    .store()
+                    .watch_find_ids(&control.items)
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                self.store()
+                    .set_paused(&ids, control.action == "pause")
+                    .await?;
+                Ok(ids.len() as u64)
+            }
+            "policy" => {
+                let (Some(list), Some(policy)) = (&control.list, &control.policy) else {
+                    return Ok(0);
+                };
+                for (due, _) in cache.values_mut() {
+                    if &due.list == list {
+                        due.policy = policy.clone();
+                    }
+                }
+                Ok(self.store().set_list_policy(list, policy).await?)
+            }
+            _ => Ok(0),
+        }
+    }
+
     /// Imports mapped table rows: archives each as a `resource` record (fsynced, indexed and
     /// in the ledger), then derives its item, observation and events like any archived record.
     /// Call it with chunks of a few thousand rows: each chunk is archived and derived before
@@ -397,6 +496,13 @@ impl Observer {
                 }
                 let record = self.archive.read_record(c)?;
                 if is_watch {
+                    if let Some(control) = WatchControl::from_block(&record.block) {
+                        // Applies to the items watched before it.
+                        self.add_watches(&mut watches).await?;
+                        self.apply_control(&control, &mut cache).await?;
+                        report.watches += 1;
+                        continue;
+                    }
                     if let Some(w) = WatchRecord::from_block(&record.block) {
                         let mut row = w.to_row();
                         if let Some(parent) = &w.parent {
@@ -662,5 +768,40 @@ impl Observer {
         batch.events.extend(applied.events);
         batch.updates.push(applied.update);
         Ok(())
+    }
+}
+
+/// The input `annals seed add KIND TARGET` watches (as a seed) for a seed kind: `feed` (an
+/// RSS/Atom URL), `weibo-user`, `bilibili-uploader` or `zhihu-question` (a URL or an id).
+pub fn seed_input(kind: &str, target: &str) -> Result<String, ObserverError> {
+    let digits = target.chars().all(|c| c.is_ascii_digit());
+    match kind {
+        "feed" => Ok(target.to_string()),
+        "weibo-user" => Ok(if digits {
+            format!("https://m.weibo.cn/u/{target}")
+        } else {
+            target.to_string()
+        }),
+        "bilibili-uploader" => {
+            let input = if digits {
+                format!("https://space.bilibili.com/{target}")
+            } else {
+                target.to_string()
+            };
+            match ItemRef::parse(&input) {
+                Ok(r) if r.kind == Kind::User && r.platform == Platform::Bilibili => Ok(input),
+                _ => Err(ObserverError::Other(format!(
+                    "{target:?} is not a Bilibili uploader: give its mid (digits) or https://space.bilibili.com/MID"
+                ))),
+            }
+        }
+        "zhihu-question" => Ok(if digits {
+            format!("https://www.zhihu.com/question/{target}")
+        } else {
+            target.to_string()
+        }),
+        other => Err(ObserverError::Other(format!(
+            "unknown seed kind {other:?}: use feed, weibo-user, bilibili-uploader or zhihu-question"
+        ))),
     }
 }

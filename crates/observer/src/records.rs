@@ -98,6 +98,72 @@ impl WatchRecord {
     }
 }
 
+/// The JSON body of a watch-control record (also under [`WATCH_URN`]): items paused or
+/// resumed, or a watchlist's policy changed. Archived like a watch request, so `annals reindex`
+/// restores them in archive order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchControl {
+    /// `pause`, `resume` or `policy`.
+    pub action: String,
+    /// Canonical URLs of the items paused or resumed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+    /// The watchlist whose policy changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    /// The new policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+impl WatchControl {
+    /// Items paused (`true`) or resumed.
+    pub fn paused(items: Vec<String>, paused: bool, at: i64) -> WatchControl {
+        WatchControl {
+            action: if paused { "pause" } else { "resume" }.into(),
+            items,
+            list: None,
+            policy: None,
+            at,
+        }
+    }
+
+    /// A list's policy set.
+    pub fn policy(list: &str, policy: &str, at: i64) -> WatchControl {
+        WatchControl {
+            action: "policy".into(),
+            items: Vec::new(),
+            list: Some(list.to_string()),
+            policy: Some(policy.to_string()),
+            at,
+        }
+    }
+
+    /// The WARC `resource` record.
+    pub fn to_warc(&self) -> Vec<u8> {
+        let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        let date = WarcDate::from_unix(self.at, 0);
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        RecordBuilder::new("resource", &id, &date)
+            .target_uri(&format!("{WATCH_URN}{}", uuid::Uuid::new_v4()))
+            .content_type("application/json")
+            .build(&body)
+    }
+
+    /// Reads a control record's block (`None` for a watch request or anything else).
+    pub fn from_block(block: &[u8]) -> Option<WatchControl> {
+        serde_json::from_slice::<WatchControl>(block)
+            .ok()
+            .filter(|w| match w.action.as_str() {
+                "pause" | "resume" => true,
+                "policy" => w.list.is_some() && w.policy.is_some(),
+                _ => false,
+            })
+    }
+}
+
 /// A response as the parsers take it, owned: headers parsed, transfer and content coding
 /// undone.
 #[derive(Debug, Clone)]

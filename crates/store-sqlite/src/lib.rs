@@ -834,6 +834,14 @@ impl Store for SqliteStore {
         Box::pin(observer::set_paused(&self.pool, item_ids, paused))
     }
 
+    fn set_list_policy<'a>(
+        &'a self,
+        list: &'a str,
+        policy: &'a str,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(observer::set_list_policy(&self.pool, list, policy))
+    }
+
     fn state_counts(&self) -> BoxFuture<'_, Result<Vec<StateCount>, StoreError>> {
         Box::pin(observer::state_counts(&self.pool))
     }

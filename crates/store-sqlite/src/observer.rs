@@ -656,6 +656,20 @@ pub(crate) async fn set_paused(
     tx.commit().await.map_err(q)
 }
 
+pub(crate) async fn set_list_policy(
+    pool: &SqlitePool,
+    list: &str,
+    policy: &str,
+) -> Result<u64, StoreError> {
+    let r = sqlx::query("UPDATE watch SET policy = ? WHERE list = ?")
+        .bind(policy)
+        .bind(list)
+        .execute(pool)
+        .await
+        .map_err(q)?;
+    Ok(r.rows_affected())
+}
+
 pub(crate) async fn contents_after(
     pool: &SqlitePool,
     after: i64,

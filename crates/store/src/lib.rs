@@ -357,6 +357,13 @@ pub trait Store: Send + Sync {
         paused: bool,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// Sets the policy of every item of a watchlist; returns how many items it covers.
+    fn set_list_policy<'a>(
+        &'a self,
+        list: &'a str,
+        policy: &'a str,
+    ) -> BoxFuture<'a, Result<u64, StoreError>>;
+
     // ---- Browsing (the web UI): pages of rows, never whole tables. ----
 
     /// Items per (list, state), from an index on those columns (the overview's counts).

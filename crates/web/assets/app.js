@@ -54,6 +54,61 @@
     el.dataset.drawn = "1";
   }
 
+  // The Kaplan–Meier curve as the analysis computed it: a step function from S(0) = 1, with
+  // its pointwise 95 % band. x in hours.
+  function drawSurvival(el, steps) {
+    if (!window.uPlot) { return; }
+    var xs = [0], s = [1], lo = [1], hi = [1];
+    steps.forEach(function (k) {
+      xs.push(k.time_h); s.push(k.survival_prob);
+      lo.push(k.ci95_low == null ? null : k.ci95_low);
+      hi.push(k.ci95_high == null ? null : k.ci95_high);
+    });
+    var stepped = uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
+    var opts = {
+      width: Math.max(300, el.clientWidth || 800),
+      height: 300,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: false }, y: { range: [0, 1] } },
+      series: [
+        { label: el.dataset.x || "h" },
+        { label: el.dataset.label || "S(t)", stroke: COLORS[0], width: 2, paths: stepped },
+        { label: "95 %", stroke: "#9ecae1", width: 1, dash: [4, 4], paths: stepped, spanGaps: true },
+        { label: "95 %", stroke: "#9ecae1", width: 1, dash: [4, 4], paths: stepped, spanGaps: true }
+      ],
+      axes: [{ label: el.dataset.x || "" }, {}]
+    };
+    el.textContent = "";
+    new window.uPlot(opts, [xs, s, lo, hi], el);
+    el.dataset.drawn = "1";
+  }
+
+  // The latency histogram on its own log-spaced bins: one bar per bin, placed at the bin's
+  // geometric centre on a log-scaled x axis (hours); the open last bin at twice its lower edge.
+  function drawLatency(el, bins) {
+    if (!window.uPlot || bins.length === 0) { return; }
+    var xs = [], ys = [];
+    bins.forEach(function (b) {
+      var lo = b.lower_s / 3600, hi = b.upper_s == null ? null : b.upper_s / 3600;
+      var x = hi == null ? lo * 2 : (lo > 0 ? Math.sqrt(lo * hi) : hi / 2);
+      if (x > 0) { xs.push(x); ys.push(b.deletions); }
+    });
+    var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined;
+    var opts = {
+      width: Math.max(300, el.clientWidth || 800),
+      height: 300,
+      scales: { x: { time: false, distr: 3, log: 10 } },
+      series: [
+        { label: el.dataset.x || "h" },
+        { label: el.dataset.label || "", stroke: COLORS[1], fill: "rgba(214,39,40,0.35)", width: 1, paths: bars, points: { show: false } }
+      ],
+      axes: [{ label: el.dataset.x || "" }, {}]
+    };
+    el.textContent = "";
+    new window.uPlot(opts, [xs, ys], el);
+    el.dataset.drawn = "1";
+  }
+
   // Aligns series of (t, v) points on one x axis.
   function align(list) {
     var ts = {};
@@ -81,6 +136,12 @@
             a = align((j.series || []).map(function (s) {
               return { name: s.term, points: s.days };
             }));
+          } else if (el.dataset.kind === "survival") {
+            drawSurvival(el, j.survival || []);
+            return;
+          } else if (el.dataset.kind === "latency") {
+            drawLatency(el, j.latency || []);
+            return;
           } else { return; }
           draw(el, a.xs, a.series);
         })

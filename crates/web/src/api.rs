@@ -266,6 +266,20 @@ fn summarise(counts: Vec<StateCount>) -> Vec<ListSummary> {
     lists
 }
 
+/// The watchlists' names (from the same bounded counts as the overview).
+pub(crate) async fn overview_lists(state: &AppState) -> Result<Vec<String>, ApiError> {
+    let obs = state.observer.read().await;
+    let counts = obs
+        .archive()
+        .store()
+        .state_counts()
+        .await
+        .map_err(|e| fail("state counts", e))?;
+    let mut lists: Vec<String> = counts.into_iter().map(|c| c.list).collect();
+    lists.dedup();
+    Ok(lists)
+}
+
 async fn api_overview(State(state): State<AppState>) -> Result<Json<Overview>, ApiError> {
     Ok(Json(overview_data(&state).await?))
 }
@@ -720,6 +734,244 @@ async fn api_trend(
     Ok(Json(trend_data(&state, &q).await?))
 }
 
+// ---------------------------------------------------------------- deletions
+
+/// `?list=&min_term_items=`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeletionsQuery {
+    /// Only items of this watchlist.
+    pub list: Option<String>,
+    /// Terms need this many items to be tested (default 50, as `annals report deletions`).
+    pub min_term_items: Option<u64>,
+}
+
+/// The headline figures of a deletion report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeletionSummary {
+    pub items: u64,
+    pub gone: u64,
+    /// Items skipped for inconsistent times.
+    pub excluded: u64,
+    /// Median survival, Kaplan–Meier on interval midpoints (hours).
+    pub km_median_h: Option<f64>,
+    /// Median survival by the Turnbull NPMLE: an interval (hours; no upper end: beyond).
+    pub turnbull_median_low_h: Option<f64>,
+    pub turnbull_median_high_h: Option<f64>,
+    /// Median time to deletion of the gone, fastest and slowest case (hours).
+    pub median_latency_lower_h: Option<f64>,
+    pub median_latency_upper_h: Option<f64>,
+    /// Median detection resolution (first seen gone − last seen live, hours).
+    pub median_resolution_h: Option<f64>,
+}
+
+/// One step of the Kaplan–Meier curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurvivalStep {
+    /// Hours since publication (or first observation).
+    pub time_h: f64,
+    pub at_risk: u64,
+    pub events: u64,
+    pub censored: u64,
+    pub survival_prob: f64,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+}
+
+/// One bin of the latency histogram (log-spaced edges; the last bin is open-ended).
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyBinInfo {
+    pub lower_s: f64,
+    pub upper_s: Option<f64>,
+    /// Deletions (an interval's unit mass is spread over the bins it overlaps).
+    pub deletions: f64,
+    /// Share of all deletions.
+    pub share: Option<f64>,
+}
+
+/// One term's exact binomial test against the overall share gone.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermInfo {
+    pub rank: u64,
+    pub term: String,
+    pub items: u64,
+    pub gone: u64,
+    pub gone_share: f64,
+    pub p_value: f64,
+    /// Benjamini–Hochberg q-value.
+    pub q_value: f64,
+}
+
+/// Deletions of one group (a reason or a platform).
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupInfo {
+    pub group: String,
+    pub items: u64,
+    pub gone: u64,
+    pub gone_share: f64,
+    pub km_median_h: Option<f64>,
+}
+
+/// The Deletions page's data: `annals report deletions`' own analyses.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deletions {
+    pub list: Option<String>,
+    /// How the survival curve treats an interval (last seen live, first seen gone].
+    pub estimator: String,
+    pub min_term_items: u64,
+    pub summary: DeletionSummary,
+    pub survival: Vec<SurvivalStep>,
+    pub latency: Vec<LatencyBinInfo>,
+    /// Share of all items gone (the binomial tests' p0).
+    pub overall_share: Option<f64>,
+    /// Most significant first.
+    pub terms: Vec<TermInfo>,
+    pub by_reason: Vec<GroupInfo>,
+    pub by_platform: Vec<GroupInfo>,
+}
+
+/// The survival estimator the curve shows.
+pub const SURVIVAL_ESTIMATOR: &str = "kaplan-meier-interval-midpoint";
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+fn groups(report: &annals_analysis::DeletionReport) -> Vec<GroupInfo> {
+    report
+        .groups
+        .iter()
+        .map(|g| GroupInfo {
+            group: g.group.clone(),
+            items: g.items,
+            gone: g.gone,
+            gone_share: if g.items > 0 {
+                g.gone as f64 / g.items as f64
+            } else {
+                0.0
+            },
+            km_median_h: g.km_median_h.and_then(finite),
+        })
+        .collect()
+}
+
+pub(crate) async fn deletions_data(
+    state: &AppState,
+    q: &DeletionsQuery,
+) -> Result<Deletions, ApiError> {
+    use annals_analysis::deletions::{Grouping, Options, report};
+    let list = non_empty(&q.list);
+    let min_term_items = q.min_term_items.unwrap_or(50);
+    if min_term_items == 0 || min_term_items > 1_000_000_000 {
+        return Err(ApiError::BadRequest(
+            "min_term_items must be between 1 and 1000000000".into(),
+        ));
+    }
+    let mut out = Deletions {
+        list: list.clone(),
+        estimator: SURVIVAL_ESTIMATOR.into(),
+        min_term_items,
+        summary: DeletionSummary::default(),
+        survival: Vec::new(),
+        latency: Vec::new(),
+        overall_share: None,
+        terms: Vec::new(),
+        by_reason: Vec::new(),
+        by_platform: Vec::new(),
+    };
+    let rows = {
+        let obs = state.observer.read().await;
+        match annals_understand::lives(obs.archive().store(), list.as_deref()).await {
+            Ok(rows) => rows,
+            Err(annals_understand::Error::NoItems { .. }) => return Ok(out),
+            Err(e) => return Err(fail("item lives", e)),
+        }
+    };
+    // The same gathering and analyses as `annals report deletions --by reason|platform|term`
+    // (the per-term tests need the titles' terms; they do not depend on the grouping).
+    let computed = tokio::task::spawn_blocking(move || {
+        let by = |g: Grouping| Options {
+            group_by: Some(g),
+            min_term_items,
+            ..Options::default()
+        };
+        let with_terms = annals_understand::deletion_lives(&rows, true)?;
+        let main = report(&with_terms, &by(Grouping::Reason))?;
+        let plain = annals_understand::deletion_lives(&rows, false)?;
+        let platforms = report(&plain, &by(Grouping::Platform))?;
+        Ok::<_, annals_understand::Error>((main, platforms))
+    })
+    .await
+    .map_err(|e| fail("deletions task", e))?;
+    let (main, platforms) = computed.map_err(|e| fail("deletions", e))?;
+    let s = &main.summary;
+    out.summary = DeletionSummary {
+        items: s.items,
+        gone: s.gone,
+        excluded: s.excluded,
+        km_median_h: s.km_median_h.and_then(finite),
+        turnbull_median_low_h: s.turnbull_median_h.and_then(|(a, _)| finite(a)),
+        turnbull_median_high_h: s.turnbull_median_h.and_then(|(_, b)| b.and_then(finite)),
+        median_latency_lower_h: s.median_latency_lower_h.and_then(finite),
+        median_latency_upper_h: s.median_latency_upper_h.and_then(finite),
+        median_resolution_h: s.median_resolution_h.and_then(finite),
+    };
+    out.survival = main
+        .km
+        .steps
+        .iter()
+        .filter(|k| k.time.is_finite() && k.survival.is_finite())
+        .map(|k| SurvivalStep {
+            time_h: k.time,
+            at_risk: k.at_risk,
+            events: k.events,
+            censored: k.censored,
+            survival_prob: k.survival,
+            ci95_low: k.lower.and_then(finite),
+            ci95_high: k.upper.and_then(finite),
+        })
+        .collect();
+    let total: f64 = main.latency.iter().map(|b| b.deletions).sum();
+    out.latency = main
+        .latency
+        .iter()
+        .map(|b| LatencyBinInfo {
+            lower_s: b.lower_s,
+            upper_s: b.upper_s.and_then(finite),
+            deletions: b.deletions,
+            share: (total > 0.0).then(|| b.deletions / total),
+        })
+        .collect();
+    out.overall_share = finite(main.overall_share);
+    out.terms = main
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TermInfo {
+            rank: i as u64 + 1,
+            term: t.term.clone(),
+            items: t.items,
+            gone: t.gone,
+            gone_share: if t.items > 0 {
+                t.gone as f64 / t.items as f64
+            } else {
+                0.0
+            },
+            p_value: t.p_value,
+            q_value: t.q_value,
+        })
+        .collect();
+    out.by_reason = groups(&main);
+    out.by_platform = groups(&platforms);
+    Ok(out)
+}
+
+async fn api_deletions(
+    State(state): State<AppState>,
+    Query(q): Query<DeletionsQuery>,
+) -> Result<Json<Deletions>, ApiError> {
+    Ok(Json(deletions_data(&state, &q).await?))
+}
+
 // ---------------------------------------------------------------- watch management
 
 /// Items to watch.
@@ -811,18 +1063,121 @@ pub struct PauseRequest {
 }
 
 pub(crate) async fn set_paused(state: &AppState, id: i64, paused: bool) -> Result<(), ApiError> {
-    let obs = state.observer.read().await;
-    let store = obs.archive().store();
-    store
+    let mut obs = state.observer.write().await;
+    obs.archive()
+        .store()
         .watch_find(&id.to_string())
         .await
         .map_err(|e| fail("watch find", e))?
         .filter(|i| i.item_id == id)
         .ok_or(ApiError::NotFound)?;
-    store
-        .set_paused(&[id], paused)
+    // Archived as a control record, as `watch add` is: `annals reindex` restores it.
+    obs.set_paused(&[id], paused)
         .await
+        .map(|_| ())
         .map_err(|e| fail("set paused", e))
+}
+
+/// A seed to watch: what `annals seed add KIND TARGET --list NAME [--policy P]` adds.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SeedRequest {
+    /// `feed`, `weibo-user`, `bilibili-uploader` or `zhihu-question`.
+    pub kind: String,
+    /// A URL or an id.
+    pub target: String,
+    pub list: Option<String>,
+    pub policy: Option<String>,
+}
+
+pub(crate) async fn seed_add(
+    state: &AppState,
+    req: &SeedRequest,
+) -> Result<Vec<WatchOutcomeInfo>, ApiError> {
+    let target = req.target.trim();
+    if target.is_empty() {
+        return Err(ApiError::BadRequest("no target given".into()));
+    }
+    let input = match annals_observer::seed_input(req.kind.trim(), target) {
+        Ok(i) => i,
+        Err(e) => return Err(ApiError::BadRequest(e.to_string())),
+    };
+    watch_add(
+        state,
+        &WatchRequest {
+            urls: vec![input],
+            list: req.list.clone(),
+            policy: req.policy.clone(),
+            seed: true,
+        },
+    )
+    .await
+}
+
+async fn api_seed(
+    State(state): State<AppState>,
+    Json(req): Json<SeedRequest>,
+) -> Result<Json<Vec<WatchOutcomeInfo>>, ApiError> {
+    Ok(Json(seed_add(&state, &req).await?))
+}
+
+/// A list's new policy.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PolicyRequest {
+    /// `default`, `hot`, `daily`, or a list defined in annals.toml.
+    pub policy: String,
+}
+
+/// What a policy change did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyOutcome {
+    pub list: String,
+    pub policy: String,
+    /// Items of the list now observed with it.
+    pub items: u64,
+}
+
+/// The longest list name accepted.
+const MAX_LIST_NAME: usize = 200;
+
+pub(crate) async fn set_list_policy(
+    state: &AppState,
+    list: &str,
+    policy: &str,
+) -> Result<PolicyOutcome, ApiError> {
+    let list = list.trim();
+    let policy = policy.trim();
+    if list.is_empty() || list.len() > MAX_LIST_NAME {
+        return Err(ApiError::BadRequest(format!(
+            "list: give a name of 1 to {MAX_LIST_NAME} bytes"
+        )));
+    }
+    let mut obs = state.observer.write().await;
+    let known = obs
+        .archive()
+        .store()
+        .watch_list(Some(list), Some(1))
+        .await
+        .map_err(|e| fail("watch list", e))?;
+    if known.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    match obs.set_list_policy(list, policy).await {
+        Ok(items) => Ok(PolicyOutcome {
+            list: list.to_string(),
+            policy: policy.to_string(),
+            items,
+        }),
+        Err(annals_observer::ObserverError::Config(m)) => Err(ApiError::BadRequest(m)),
+        Err(e) => Err(fail("set list policy", e)),
+    }
+}
+
+async fn api_policy(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    Json(req): Json<PolicyRequest>,
+) -> Result<Json<PolicyOutcome>, ApiError> {
+    Ok(Json(set_list_policy(&state, &list, &req.policy).await?))
 }
 
 async fn api_pause(
@@ -850,11 +1205,14 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/v1/items/{id}", get(api_item))
         .route("/api/v1/events", get(api_events))
         .route("/api/v1/search", get(api_search))
-        .route("/api/v1/trend", get(api_trend));
+        .route("/api/v1/trend", get(api_trend))
+        .route("/api/v1/deletions", get(api_deletions));
     if !state.public {
         r = r
             .route("/api/v1/watch", post(api_watch))
-            .route("/api/v1/items/{id}/paused", post(api_pause));
+            .route("/api/v1/items/{id}/paused", post(api_pause))
+            .route("/api/v1/seeds", post(api_seed))
+            .route("/api/v1/lists/{list}/policy", post(api_policy));
     }
     r
 }

@@ -147,6 +147,60 @@ pub fn document(public: bool) -> Value {
             }
         }}
     });
+    if let Some(map) = paths.as_object_mut() {
+        let group = json!({ "type": "array", "items": { "type": "object",
+        "required": ["group", "items", "gone", "gone_share"], "properties": {
+            "group": { "type": "string" }, "items": { "type": "integer" }, "gone": { "type": "integer" },
+            "gone_share": { "type": "number" }, "km_median_h": nullable("number")
+        }}});
+        map.insert(
+            "/api/v1/deletions".into(),
+            json!({ "get": {
+                "summary": "The deletion report of `annals report deletions`: midpoint Kaplan–Meier survival, latency on log-spaced bins, per-term exact binomial tests, deletions by reason and platform",
+                "parameters": [
+                    { "name": "list", "in": "query", "schema": { "type": "string" } },
+                    { "name": "min_term_items", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1_000_000_000 } }
+                ],
+                "responses": {
+                    "200": ok(json!({ "type": "object",
+                        "required": ["list", "estimator", "min_term_items", "summary", "survival", "latency", "overall_share", "terms", "by_reason", "by_platform"],
+                        "properties": {
+                            "list": nullable("string"),
+                            "estimator": { "type": "string", "enum": [crate::api::SURVIVAL_ESTIMATOR] },
+                            "min_term_items": { "type": "integer" },
+                            "summary": { "type": "object", "required": ["items", "gone", "excluded"], "properties": {
+                                "items": { "type": "integer" }, "gone": { "type": "integer" }, "excluded": { "type": "integer" },
+                                "km_median_h": nullable("number"),
+                                "turnbull_median_low_h": nullable("number"), "turnbull_median_high_h": nullable("number"),
+                                "median_latency_lower_h": nullable("number"), "median_latency_upper_h": nullable("number"),
+                                "median_resolution_h": nullable("number")
+                            }},
+                            "survival": { "type": "array", "items": { "type": "object",
+                                "required": ["time_h", "at_risk", "events", "censored", "survival_prob"], "properties": {
+                                    "time_h": { "type": "number" }, "at_risk": { "type": "integer" }, "events": { "type": "integer" },
+                                    "censored": { "type": "integer" }, "survival_prob": { "type": "number" },
+                                    "ci95_low": nullable("number"), "ci95_high": nullable("number")
+                                }}},
+                            "latency": { "type": "array", "items": { "type": "object",
+                                "required": ["lower_s", "deletions"], "properties": {
+                                    "lower_s": { "type": "number" }, "upper_s": nullable("number"),
+                                    "deletions": { "type": "number" }, "share": nullable("number")
+                                }}},
+                            "overall_share": nullable("number"),
+                            "terms": { "type": "array", "items": { "type": "object",
+                                "required": ["rank", "term", "items", "gone", "gone_share", "p_value", "q_value"], "properties": {
+                                    "rank": { "type": "integer" }, "term": { "type": "string" }, "items": { "type": "integer" },
+                                    "gone": { "type": "integer" }, "gone_share": { "type": "number" },
+                                    "p_value": { "type": "number" }, "q_value": { "type": "number" }
+                                }}},
+                            "by_reason": group.clone(),
+                            "by_platform": group
+                        }})),
+                    "400": error_response("bad parameters")
+                }
+            }}),
+        );
+    }
     // Page parameters of the offset-paginated listings.
     for p in ["/api/v1/events", "/api/v1/search"] {
         if let Some(params) = paths[p]["get"]["parameters"].as_array_mut()
@@ -172,6 +226,47 @@ pub fn document(public: bool) -> Value {
                         "added": { "type": "boolean" }, "error": nullable("string")
                     }}})),
                     "400": error_response("bad request"),
+                    "415": error_response("not JSON"),
+                    "422": error_response("JSON of the wrong shape")
+                }
+            }}),
+        );
+        let outcomes = json!({ "type": "array", "items": { "type": "object", "required": ["input", "added"], "properties": {
+            "input": { "type": "string" }, "url": nullable("string"), "item_id": nullable("integer"),
+            "added": { "type": "boolean" }, "error": nullable("string")
+        }}});
+        map.insert(
+            "/api/v1/seeds".into(),
+            json!({ "post": {
+                "summary": "Add a seed, as `annals seed add KIND TARGET --list NAME` (its children are watched). Needs the CSRF token when authentication is on",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["kind", "target"], "properties": {
+                        "kind": { "type": "string", "enum": ["feed", "weibo-user", "bilibili-uploader", "zhihu-question"] },
+                        "target": { "type": "string" }, "list": { "type": "string" }, "policy": { "type": "string" }
+                    }
+                }}}},
+                "responses": {
+                    "200": ok(outcomes),
+                    "400": error_response("bad request"),
+                    "415": error_response("not JSON"),
+                    "422": error_response("JSON of the wrong shape")
+                }
+            }}),
+        );
+        map.insert(
+            "/api/v1/lists/{list}/policy".into(),
+            json!({ "post": {
+                "summary": "Set the policy of every item of a watchlist (archived, restored by `annals reindex`)",
+                "parameters": [{ "name": "list", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["policy"], "properties": { "policy": { "type": "string" } }
+                }}}},
+                "responses": {
+                    "200": ok(json!({ "type": "object", "required": ["list", "policy", "items"], "properties": {
+                        "list": { "type": "string" }, "policy": { "type": "string" }, "items": { "type": "integer" }
+                    }})),
+                    "400": error_response("bad request"),
+                    "404": error_response("no such list"),
                     "415": error_response("not JSON"),
                     "422": error_response("JSON of the wrong shape")
                 }

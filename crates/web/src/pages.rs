@@ -385,6 +385,74 @@ async fn item_warc(State(state): State<AppState>, Path(id): Path<i64>) -> Respon
     }
 }
 
+/// A WACZ of one item's captures, made by the archive's own exporter (the selection of
+/// `annals export wacz --list`, for one item) into a temporary file and streamed from it.
+async fn item_wacz(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path = std::env::temp_dir().join(format!(
+        "annals-web-{}-{id}-{nanos}.wacz",
+        std::process::id()
+    ));
+    let result = {
+        let obs = state.observer.read().await;
+        let mut opts = annals_archive::WaczExportOptions::default();
+        opts.item = Some(id);
+        // A GET never writes the ledger on a published archive: its latest checkpoint is used.
+        opts.keep_checkpoint = state.public;
+        opts.title = Some(format!("annals item {id}"));
+        obs.archive().export_wacz(&path, opts).await
+    };
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&path);
+        return match e {
+            annals_archive::ArchiveError::NotFound(_) => ApiError::NotFound.into_response(),
+            e => api::fail("item wacz", e).into_response(),
+        };
+    }
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return api::fail("item wacz open", e).into_response();
+        }
+    };
+    let len = file.metadata().await.map(|m| m.len()).ok();
+    // The open file stays readable after its name is gone: nothing is left behind.
+    let _ = std::fs::remove_file(&path);
+    let stream = futures_util::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, "application/wacz".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"annals-item-{id}.wacz\""),
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response();
+    if let Some(len) = len
+        && let Ok(v) = len.to_string().parse()
+    {
+        res.headers_mut().insert(header::CONTENT_LENGTH, v);
+    }
+    res
+}
+
 async fn item_proof(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
     let obs = state.observer.read().await;
     let archive = obs.archive();
@@ -682,6 +750,116 @@ async fn trends(
     render(&t, &t.page, &uri)
 }
 
+// ---------------------------------------------------------------- deletions
+
+/// A duration in hours as people read it (minutes, hours or days), in the page's language.
+fn duration(h: Option<f64>, lang: Lang) -> String {
+    let (min, hr, day) = match lang {
+        Lang::En => ("min", "h", "days"),
+        Lang::Zh => ("分钟", "小时", "天"),
+    };
+    match h {
+        None => "–".into(),
+        Some(h) if h < 1.0 => format!("{:.0} {min}", h * 60.0),
+        Some(h) if h < 48.0 => format!("{h:.1} {hr}"),
+        Some(h) => format!("{:.1} {day}", h / 24.0),
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1} %", 100.0 * share)
+}
+
+#[derive(Template)]
+#[template(path = "deletions.html")]
+struct DeletionsPage {
+    page: PageCtx,
+    list: String,
+    api: String,
+    gone_pct: String,
+    km_median: String,
+    turnbull_median: String,
+    latency_median: String,
+    resolution: String,
+    /// (row, share gone, p, q)
+    terms: Vec<(api::TermInfo, String, String, String)>,
+    /// (row, share gone, median survival)
+    reasons: Vec<(api::GroupInfo, String, String)>,
+    platforms: Vec<(api::GroupInfo, String, String)>,
+    d: api::Deletions,
+}
+
+async fn deletions(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    csrf: Option<Extension<CsrfToken>>,
+    Query(q): Query<api::DeletionsQuery>,
+) -> Response {
+    let page = ctx(&state, &uri, &headers, csrf.as_deref());
+    let d = match api::deletions_data(&state, &q).await {
+        Ok(d) => d,
+        Err(e) => return page_error(&page, e),
+    };
+    let lang = page.lang;
+    let s = &d.summary;
+    let api = {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        if let Some(l) = &d.list {
+            ser.append_pair("list", l);
+        }
+        ser.append_pair("min_term_items", &d.min_term_items.to_string());
+        format!("/api/v1/deletions?{}", ser.finish())
+    };
+    let groups = |g: &[api::GroupInfo]| {
+        g.iter()
+            .map(|g| {
+                (
+                    g.clone(),
+                    percent(g.gone_share),
+                    duration(g.km_median_h, lang),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let t = DeletionsPage {
+        list: d.list.clone().unwrap_or_default(),
+        api,
+        gone_pct: format!("{:.1}", 100.0 * s.gone as f64 / s.items.max(1) as f64),
+        km_median: duration(s.km_median_h, lang),
+        turnbull_median: match (s.turnbull_median_low_h, s.turnbull_median_high_h) {
+            (Some(a), Some(b)) => {
+                format!("{} – {}", duration(Some(a), lang), duration(Some(b), lang))
+            }
+            (Some(a), None) => format!("> {}", duration(Some(a), lang)),
+            _ => "–".into(),
+        },
+        latency_median: format!(
+            "{} – {}",
+            duration(s.median_latency_lower_h, lang),
+            duration(s.median_latency_upper_h, lang)
+        ),
+        resolution: duration(s.median_resolution_h, lang),
+        terms: d
+            .terms
+            .iter()
+            .map(|t| {
+                (
+                    t.clone(),
+                    percent(t.gone_share),
+                    format!("{:.2e}", t.p_value),
+                    format!("{:.2e}", t.q_value),
+                )
+            })
+            .collect(),
+        reasons: groups(&d.by_reason),
+        platforms: groups(&d.by_platform),
+        d,
+        page,
+    };
+    render(&t, &t.page, &uri)
+}
+
 // ---------------------------------------------------------------- watch
 
 #[derive(Template)]
@@ -689,6 +867,32 @@ async fn trends(
 struct WatchPage {
     page: PageCtx,
     outcomes: Vec<api::WatchOutcomeInfo>,
+    policy: Option<api::PolicyOutcome>,
+    error: Option<String>,
+    /// Watchlists, for the policy form.
+    lists: Vec<String>,
+}
+
+async fn watch_page(
+    state: &AppState,
+    page: PageCtx,
+    uri: &Uri,
+    outcomes: Vec<api::WatchOutcomeInfo>,
+    policy: Option<api::PolicyOutcome>,
+    error: Option<String>,
+) -> Response {
+    let lists = match api::overview_lists(state).await {
+        Ok(l) => l,
+        Err(e) => return page_error(&page, e),
+    };
+    let t = WatchPage {
+        page,
+        outcomes,
+        policy,
+        error,
+        lists,
+    };
+    render(&t, &t.page, uri)
 }
 
 async fn watch_form(
@@ -698,11 +902,7 @@ async fn watch_form(
     csrf: Option<Extension<CsrfToken>>,
 ) -> Response {
     let page = ctx(&state, &uri, &headers, csrf.as_deref());
-    let t = WatchPage {
-        page,
-        outcomes: Vec::new(),
-    };
-    render(&t, &t.page, &uri)
+    watch_page(&state, page, &uri, Vec::new(), None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -711,6 +911,20 @@ struct WatchForm {
     list: Option<String>,
     policy: Option<String>,
     seed: Option<String>,
+}
+
+/// A form's failure: a bad request is shown on the page, anything else as an error page.
+async fn watch_failed(state: &AppState, page: PageCtx, uri: &Uri, e: ApiError) -> Response {
+    match e {
+        ApiError::BadRequest(m) => {
+            let mut r = watch_page(state, page, uri, Vec::new(), None, Some(m)).await;
+            if r.status() == StatusCode::OK {
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+            }
+            r
+        }
+        e => page_error(&page, e),
+    }
 }
 
 async fn watch_post(
@@ -728,11 +942,56 @@ async fn watch_post(
         seed: f.seed.is_some(),
     };
     match api::watch_add(&state, &req).await {
-        Ok(outcomes) => {
-            let t = WatchPage { page, outcomes };
-            render(&t, &t.page, &uri)
-        }
-        Err(e) => page_error(&page, e),
+        Ok(outcomes) => watch_page(&state, page, &uri, outcomes, None, None).await,
+        Err(e) => watch_failed(&state, page, &uri, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SeedForm {
+    kind: String,
+    target: String,
+    list: Option<String>,
+    policy: Option<String>,
+}
+
+async fn seed_post(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    csrf: Option<Extension<CsrfToken>>,
+    Form(f): Form<SeedForm>,
+) -> Response {
+    let page = ctx(&state, &uri, &headers, csrf.as_deref());
+    let req = api::SeedRequest {
+        kind: f.kind,
+        target: f.target,
+        list: f.list,
+        policy: f.policy,
+    };
+    match api::seed_add(&state, &req).await {
+        Ok(outcomes) => watch_page(&state, page, &uri, outcomes, None, None).await,
+        Err(e) => watch_failed(&state, page, &uri, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PolicyForm {
+    list: String,
+    policy: String,
+}
+
+async fn policy_post(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    csrf: Option<Extension<CsrfToken>>,
+    Form(f): Form<PolicyForm>,
+) -> Response {
+    let page = ctx(&state, &uri, &headers, csrf.as_deref());
+    match api::set_list_policy(&state, &f.list, &f.policy).await {
+        Ok(o) => watch_page(&state, page, &uri, Vec::new(), Some(o), None).await,
+        Err(e) => watch_failed(&state, page, &uri, e).await,
     }
 }
 
@@ -765,10 +1024,14 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/capture/{key}", get(capture_page))
         .route("/capture/{key}/raw", get(capture_raw))
         .route("/search", get(search))
-        .route("/trends", get(trends));
+        .route("/trends", get(trends))
+        .route("/deletions", get(deletions))
+        .route("/items/{id}/wacz", get(item_wacz));
     if !state.public {
         r = r
             .route("/watch", get(watch_form).post(watch_post))
+            .route("/watch/seed", post(seed_post))
+            .route("/watch/policy", post(policy_post))
             .route("/items/{id}/paused", post(pause_post));
     }
     r

@@ -500,3 +500,390 @@ async fn behind_auth_every_change_needs_the_session_csrf_token() {
     assert_eq!(login.status(), 200);
     assert!(login.text().await.unwrap().contains("name=\"password\""));
 }
+
+/// The Deletions page shows what `annals report deletions` computes (the same gathering in
+/// annals-understand, the same analyses): here three imported items, one gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_report_is_the_analyses_own_output() {
+    let s = server(false).await;
+    let d = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
+    assert_eq!(d["summary"]["items"], 3, "{d}");
+    assert_eq!(d["summary"]["gone"], 1, "{d}");
+    assert_eq!(d["estimator"], "kaplan-meier-interval-midpoint");
+    let survival = d["survival"].as_array().unwrap();
+    assert!(!survival.is_empty());
+    // The gone item: last seen live 30 min after its first observation, gone at 60 min; the
+    // estimator puts the event at the midpoint, 0.75 h, where it alone is still at risk (the
+    // others were seen once, censored at 0).
+    let event = survival
+        .iter()
+        .find(|k| k["events"] == 1)
+        .unwrap_or_else(|| panic!("{survival:?}"));
+    assert!(
+        (event["time_h"].as_f64().unwrap() - 0.75).abs() < 1e-9,
+        "{event}"
+    );
+    assert_eq!(event["at_risk"], 1);
+    assert_eq!(event["survival_prob"].as_f64().unwrap(), 0.0);
+    // The latency histogram holds the one deletion's unit mass, on log-spaced bins.
+    let latency = d["latency"].as_array().unwrap();
+    let mass: f64 = latency
+        .iter()
+        .map(|b| b["deletions"].as_f64().unwrap())
+        .sum();
+    assert!((mass - 1.0).abs() < 1e-9, "{mass}");
+    let uppers: Vec<f64> = latency
+        .iter()
+        .filter_map(|b| b["upper_s"].as_f64())
+        .collect();
+    assert!(uppers.windows(3).any(|w| w[2] / w[1] > 1.9), "{uppers:?}");
+    // Terms of the titles, ranked; the gone item's terms have a share of 1.
+    let terms = d["terms"].as_array().unwrap();
+    assert!(!terms.is_empty());
+    assert_eq!(terms[0]["rank"], 1);
+    assert!(
+        terms
+            .iter()
+            .any(|t| t["term"] == "台风" && t["gone"] == 1 && t["items"] == 1),
+        "{terms:?}"
+    );
+    assert!(
+        d["by_platform"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["group"] == "weibo" && g["items"] == 3 && g["gone"] == 1),
+        "{d}"
+    );
+    assert!(d["by_reason"].as_array().unwrap().len() >= 2, "{d}");
+    // A list without items: an empty report, not an error.
+    let empty = json_of(&s.base, "/api/v1/deletions?list=nothing-here").await;
+    assert_eq!(empty["summary"]["items"], 0);
+    let bad = get(&s.base, "/api/v1/deletions?min_term_items=0").await;
+    assert_eq!(bad.status(), 400);
+
+    let page = get(&s.base, "/deletions?min_term_items=1").await;
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("id=\"survival-chart\"") && page.contains("id=\"latency-chart\""));
+    assert!(page.contains("data-src=\"/api/v1/deletions?min_term_items=1\""));
+    assert!(page.contains("id=\"term-table\"") && page.contains("台风"));
+    assert!(page.contains("href=\"/deletions\""), "linked from the nav");
+    assert!(!page.contains("<script>alert"), "terms are escaped");
+    let zh = get(&s.base, "/deletions?lang=zh")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("按原因") && zh.contains("按平台") && zh.contains("删除报告"));
+}
+
+/// A loopback site with one article, watched and observed once by the real observer, so the
+/// item has real HTTP captures.
+async fn observed_item() -> (tempfile::TempDir, Observer, i64, String) {
+    use axum::routing::get as route;
+    let site = axum::Router::new().route(
+        "/article",
+        route(|| async {
+            axum::response::Html(
+                "<!doctype html><html><head><title>Harbour article</title></head>\
+                 <body><article><h1>Harbour article</h1><p>The ferry leaves at noon, every day of \
+                 the week, from the north pier.</p></article></body></html>",
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/article", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, site).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::init(dir.path(), ArchiveOptions::default())
+        .await
+        .unwrap();
+    let mut obs = Observer::new(archive, FileConfig::default(), Arc::new(SystemClock));
+    let out = obs
+        .watch(std::slice::from_ref(&url), "web", None, false)
+        .await
+        .unwrap();
+    let id = out[0].item_id.unwrap_or_else(|| panic!("{out:?}"));
+    let report = obs
+        .run(
+            annals_observer::RunOptions {
+                stop_when_idle: true,
+                ..Default::default()
+            },
+            None,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+    assert!(report.status.observations >= 1, "{report:?}");
+    (dir, obs, id, url)
+}
+
+/// `/items/{id}/wacz`: the archive's own WACZ exporter, for one item: a valid package whose
+/// datapackage.json lists the item's WARC (with its hash) and whose index has its URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item_wacz_is_a_valid_package_of_its_captures() {
+    use sha2::Digest;
+    use std::io::Read;
+    let (_dir, obs, id, url) = observed_item().await;
+    let state = annals_web::AppState::new(obs);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = annals_web::serve(listener, annals_web::app(state), std::future::pending()).await;
+    });
+    let page = get(&base, &format!("/items/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("href=\"/items/{id}/wacz\"")));
+    let r = get(&base, &format!("/items/{id}/wacz")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/wacz");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("annals-item-{id}.wacz"))
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut text = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name)
+            .unwrap_or_else(|_| panic!("{name} in the package"))
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let dp: Value = serde_json::from_str(&text("datapackage.json")).unwrap();
+    let cdxj = text("indexes/index.cdxj");
+    assert!(cdxj.contains(&url), "{cdxj}");
+    let resources = dp["resources"].as_array().unwrap();
+    let warcs: Vec<&Value> = resources
+        .iter()
+        .filter(|r| {
+            r["path"].as_str().unwrap().starts_with("archive/")
+                && r["path"].as_str().unwrap().ends_with(".warc.gz")
+        })
+        .collect();
+    assert_eq!(warcs.len(), 1, "{dp}");
+    let path = warcs[0]["path"].as_str().unwrap().to_string();
+    let mut warc = Vec::new();
+    zip.by_name(&path).unwrap().read_to_end(&mut warc).unwrap();
+    let hash = format!("sha256:{:x}", sha2::Sha256::digest(&warc));
+    assert_eq!(warcs[0]["hash"], hash.as_str());
+    // The package's WARC holds the item's response.
+    let mut plain = Vec::new();
+    flate2::read::MultiGzDecoder::new(&warc[..])
+        .read_to_end(&mut plain)
+        .unwrap();
+    let plain = String::from_utf8_lossy(&plain);
+    assert!(plain.contains("WARC-Type: response") && plain.contains("Harbour article"));
+    assert!(plain.contains(&format!("WARC-Target-URI: {url}")));
+    assert_eq!(get(&base, "/items/999999/wacz").await.status(), 404);
+
+    // `wacz validate` (py-wacz) as a peer check, when installed.
+    if std::process::Command::new("wacz")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("item.wacz");
+        let bytes = get(&base, &format!("/items/{id}/wacz"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        std::fs::write(&file, &bytes).unwrap();
+        let out = std::process::Command::new("wacz")
+            .arg("validate")
+            .arg("-f")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "wacz validate: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        eprintln!("SKIPPED: wacz (py-wacz) is not installed; the peer validation was not run");
+    }
+}
+
+/// Seeds and a list's policy from the API (the Watch page's forms post the same data), and
+/// none of it on a published archive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeds_and_list_policy_from_the_api_and_not_in_public() {
+    let s = server(false).await;
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{}/api/v1/seeds", s.base))
+        .json(&json!({ "kind": "zhihu-question", "target": "19550225", "list": "qa" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out[0]["added"], true, "{out}");
+    assert_eq!(out[0]["url"], "https://www.zhihu.com/question/19550225");
+    let id = out[0]["item_id"].as_i64().unwrap();
+    let d = json_of(&s.base, &format!("/api/v1/items/{id}")).await;
+    assert_eq!(d["item"]["seed"], true);
+    assert_eq!(d["item"]["list"], "qa");
+    let r = c
+        .post(format!("{}/api/v1/seeds", s.base))
+        .json(&json!({ "kind": "myspace", "target": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown seed kind")
+    );
+
+    let r = c
+        .post(format!("{}/api/v1/lists/qa/policy", s.base))
+        .json(&json!({ "policy": "hot" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["items"], 1);
+    let d = json_of(&s.base, &format!("/api/v1/items/{id}")).await;
+    assert_eq!(d["item"]["policy"], "hot");
+    for (list, policy, status) in [("qa", "sometimes", 400), ("no-such-list", "hot", 404)] {
+        let r = c
+            .post(format!("{}/api/v1/lists/{list}/policy", s.base))
+            .json(&json!({ "policy": policy }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{list} {policy}");
+    }
+    // The page's forms.
+    let page = get(&s.base, "/watch").await.text().await.unwrap();
+    assert!(page.contains("id=\"add-seed-form\"") && page.contains("id=\"policy-form\""));
+    assert!(page.contains("<option>qa</option>"));
+    let r = c
+        .post(format!("{}/watch/policy", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("list=qa&policy=daily")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"policy-result\""));
+    let d = json_of(&s.base, &format!("/api/v1/items/{id}")).await;
+    assert_eq!(d["item"]["policy"], "daily");
+    let r = c
+        .post(format!("{}/watch/seed", s.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("kind=feed&target=https%3A%2F%2Fexample.org%2Ffeed.xml&list=blogs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"watch-results\""));
+
+    let p = server(true).await;
+    for path in [
+        "/api/v1/seeds",
+        "/api/v1/lists/hot/policy",
+        "/watch/seed",
+        "/watch/policy",
+    ] {
+        let r = c
+            .post(format!("{}{path}", p.base))
+            .json(&json!({ "kind": "feed", "target": "https://example.org/", "policy": "hot" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status() == 404 || r.status() == 405,
+            "{path}: {}",
+            r.status()
+        );
+    }
+    let doc = json_of(&p.base, "/api/v1/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/seeds"].is_null());
+    assert!(doc["paths"]["/api/v1/lists/{list}/policy"].is_null());
+    assert!(doc["paths"]["/api/v1/deletions"].is_object());
+}
+
+/// Pausing, resuming and a list's policy are archived as watch-control records, so
+/// `annals reindex` (the index rebuilt from the WARC files alone) restores them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_and_policy_survive_a_reindex() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::init(dir.path(), ArchiveOptions::default())
+        .await
+        .unwrap();
+    let mut obs = Observer::new(archive, FileConfig::default(), Arc::new(SystemClock));
+    let urls = vec![
+        "https://example.com/one".to_string(),
+        "https://example.com/two".to_string(),
+    ];
+    let out = obs.watch(&urls, "web", None, false).await.unwrap();
+    let (one, two) = (out[0].item_id.unwrap(), out[1].item_id.unwrap());
+    assert_eq!(obs.set_paused(&[one, two], true).await.unwrap(), 2);
+    assert_eq!(obs.set_paused(&[two], false).await.unwrap(), 1);
+    assert_eq!(obs.set_list_policy("web", "daily").await.unwrap(), 2);
+    assert!(obs.set_list_policy("web", "sometimes").await.is_err());
+    // Watched after the policy change: the list's default, as before.
+    let later = obs
+        .watch(
+            &["https://example.com/three".to_string()],
+            "web",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    let before = obs.archive().store().watch_list(None, None).await.unwrap();
+    drop(obs);
+
+    let archive = Archive::reindex(dir.path(), ArchiveOptions::default(), &|_, _| {})
+        .await
+        .unwrap();
+    assert!(
+        archive
+            .store()
+            .watch_list(None, None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the watchlist is derived, so it is empty before the catch-up"
+    );
+    let mut obs = Observer::new(archive, FileConfig::default(), Arc::new(SystemClock));
+    obs.catch_up(None).await.unwrap();
+    let after = obs.archive().store().watch_list(None, None).await.unwrap();
+    let summary = |l: &[annals_store::WatchInfo]| {
+        l.iter()
+            .map(|i| (i.url.clone(), i.paused, i.policy.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(summary(&after), summary(&before));
+    let find = |u: &str| after.iter().find(|i| i.url == u).unwrap().clone();
+    assert!(find("https://example.com/one").paused);
+    assert!(!find("https://example.com/two").paused);
+    assert_eq!(find("https://example.com/one").policy, "daily");
+    assert_eq!(find("https://example.com/two").policy, "daily");
+    assert_eq!(later[0].url.as_deref(), Some("https://example.com/three"));
+    assert_eq!(find("https://example.com/three").policy, "default");
+}
