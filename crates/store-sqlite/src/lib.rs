@@ -47,6 +47,18 @@ fn q(e: sqlx::Error) -> StoreError {
 /// the file name, URL and SURT key).
 const ROW_COLUMNS: &str = "record_id, record_type, file_id, warc_offset, warc_length, target_id, date, unix_time, status, mime, payload_digest, block_digest, record_digest, refers_to, concurrent_to, cdxj";
 
+/// The `captures` view's `cdxj` (migration 0007) over `capture_rows c`, `warc_files f` and
+/// `targets t`: the stored line, or when '' the line rebuilt from the columns.
+const CDXJ_EXPR: &str = "CASE WHEN c.cdxj = '' THEN \
+    t.urlkey || ' ' || replace(replace(replace(substr(c.date, 1, 19), '-', ''), 'T', ''), ':', '') \
+    || ' {\"url\": \"' || t.url || '\"' \
+    || COALESCE(', \"mime\": \"' || (CASE WHEN c.record_type = 'revisit' THEN 'warc/revisit' ELSE c.mime END) || '\"', '') \
+    || COALESCE(', \"status\": \"' || c.status || '\"', '') \
+    || COALESCE(', \"digest\": \"' || c.payload_digest || '\"', '') \
+    || ', \"length\": \"' || c.warc_length || '\", \"offset\": \"' || c.warc_offset \
+    || '\", \"filename\": \"' || f.name || '\", \"recordDigest\": \"sha256:' || lower(hex(c.record_digest)) || '\"}' \
+    ELSE c.cdxj END";
+
 const COLUMNS: &str = "record_id, record_type, warc_file, warc_offset, warc_length, url, urlkey, date, unix_time, status, mime, payload_digest, block_digest, record_digest, refers_to, concurrent_to, cdxj";
 
 impl SqliteStore {
@@ -122,6 +134,59 @@ fn digest_text(blob: &[u8]) -> Result<String, sqlx::Error> {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The CDXJ line the `captures` view rebuilds from a row's columns when `cdxj` holds ''
+/// (migration 0007): the same concatenation, in Rust. `None` when a column cannot give it (no
+/// URL, a record digest not in our spelling, a date that is not ASCII).
+fn derived_cdxj(c: &Capture) -> Option<String> {
+    let url = c.url.as_deref()?;
+    if !c.date.is_ascii() || c.date.len() < 19 || digest_blob(&c.record_digest).len() != 32 {
+        return None;
+    }
+    let timestamp: String = c.date[..19]
+        .chars()
+        .filter(|ch| !matches!(ch, '-' | 'T' | ':'))
+        .collect();
+    let mut out = String::with_capacity(320);
+    out.push_str(&c.urlkey);
+    out.push(' ');
+    out.push_str(&timestamp);
+    out.push_str(" {\"url\": \"");
+    out.push_str(url);
+    out.push('"');
+    let mime = if c.record_type == "revisit" {
+        Some("warc/revisit")
+    } else {
+        c.mime.as_deref()
+    };
+    let status = c.status.map(|s| s.to_string());
+    for (name, value) in [
+        ("mime", mime),
+        ("status", status.as_deref()),
+        ("digest", c.payload_digest.as_deref()),
+    ] {
+        if let Some(v) = value {
+            out.push_str(", \"");
+            out.push_str(name);
+            out.push_str("\": \"");
+            out.push_str(v);
+            out.push('"');
+        }
+    }
+    out.push_str(&format!(
+        ", \"length\": \"{}\", \"offset\": \"{}\", \"filename\": \"{}\", \"recordDigest\": \"{}\"}}",
+        c.length, c.offset, c.warc_file, c.record_digest
+    ));
+    Some(out)
+}
+
+/// What a row stores in `cdxj`: '' when the view rebuilds the line exactly, else the line.
+fn stored_cdxj(c: &Capture) -> Option<&str> {
+    match c.cdxj.as_deref() {
+        Some(line) if derived_cdxj(c).as_deref() == Some(line) => Some(""),
+        other => other,
+    }
+}
 
 /// Lowercase hex only (the canonical spelling round-trips exactly).
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
@@ -371,7 +436,7 @@ impl Store for SqliteStore {
                         .push_bind(digest_blob(&c.record_digest))
                         .push_bind(c.refers_to.as_deref())
                         .push_bind(c.concurrent_to.as_deref())
-                        .push_bind(c.cdxj.as_deref());
+                        .push_bind(stored_cdxj(c));
                 });
                 if let Some(e) = err {
                     return Err(e);
@@ -382,11 +447,19 @@ impl Store for SqliteStore {
                 let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
                     "INSERT INTO ledger_leaves (leaf_index, file_id, warc_offset, leaf_hash) ",
                 );
-                qb.push_values(chunk, |mut b, (idx, file, off, hash)| {
+                // Leaf hashes as their 32 bytes (migration 0007; older rows keep hex text).
+                let mut hashes = Vec::with_capacity(chunk.len());
+                for (_, _, _, hash) in chunk {
+                    hashes.push(hex_decode(hash).filter(|b| b.len() == 32).ok_or_else(|| {
+                        StoreError::Corrupt(format!("leaf hash {hash:?} is not 64 hex digits"))
+                    })?);
+                }
+                let mut hashes = hashes.into_iter();
+                qb.push_values(chunk, |mut b, (idx, file, off, _)| {
                     b.push_bind(*idx as i64)
                         .push_bind(files.get(file.as_str()).copied().unwrap_or(0))
                         .push_bind(*off as i64)
-                        .push_bind(hash.as_str());
+                        .push_bind(hashes.next().unwrap_or_default());
                 });
                 qb.build().execute(&mut *tx).await.map_err(q)?;
             }
@@ -427,7 +500,8 @@ impl Store for SqliteStore {
     fn ledger_leaves(&self) -> BoxFuture<'_, Result<Vec<annals_store::LeafRow>, StoreError>> {
         Box::pin(async move {
             let rows = sqlx::query(
-                "SELECT f.name AS warc_file, l.warc_offset AS warc_offset, l.leaf_hash AS leaf_hash \
+                "SELECT f.name AS warc_file, l.warc_offset AS warc_offset, \
+                 CASE WHEN typeof(l.leaf_hash) = 'blob' THEN lower(hex(l.leaf_hash)) ELSE l.leaf_hash END AS leaf_hash \
                  FROM ledger_leaves l JOIN warc_files f ON f.id = l.file_id ORDER BY l.leaf_index",
             )
             .fetch_all(&self.pool)
@@ -454,19 +528,22 @@ impl Store for SqliteStore {
         Box::pin(async move {
             // The base tables, not the `captures` view: a view of joins on the right of a LEFT
             // JOIN is not flattened.
-            let sql = "SELECT l.leaf_index AS leaf_index, l.leaf_hash AS leaf_hash, \
+            let sql = format!(
+                "SELECT l.leaf_index AS leaf_index, \
+                 CASE WHEN typeof(l.leaf_hash) = 'blob' THEN lower(hex(l.leaf_hash)) ELSE l.leaf_hash END AS leaf_hash, \
                  c.record_id AS record_id, c.record_type AS record_type, f.name AS warc_file, \
                  c.warc_offset AS warc_offset, c.warc_length AS warc_length, t.url AS url, \
                  t.urlkey AS urlkey, c.date AS date, c.unix_time AS unix_time, c.status AS status, \
                  c.mime AS mime, c.payload_digest AS payload_digest, \
                  c.block_digest AS block_digest, c.record_digest AS record_digest, \
-                 c.refers_to AS refers_to, c.concurrent_to AS concurrent_to, c.cdxj AS cdxj \
+                 c.refers_to AS refers_to, c.concurrent_to AS concurrent_to, {CDXJ_EXPR} AS cdxj \
                  FROM ledger_leaves l \
                  LEFT JOIN capture_rows c ON c.file_id = l.file_id AND c.warc_offset = l.warc_offset \
                  LEFT JOIN warc_files f ON f.id = c.file_id \
                  LEFT JOIN targets t ON t.id = c.target_id \
-                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index";
-            let query = sqlx::query(sql).bind(to_i64(start, "leaf index")?);
+                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index"
+            );
+            let query = sqlx::query(AssertSqlSafe(sql)).bind(to_i64(start, "leaf index")?);
             let mut rows = query.fetch(&self.pool);
             while let Some(row) = rows.try_next().await.map_err(q)? {
                 let index: i64 = row.try_get("leaf_index").map_err(q)?;
@@ -551,7 +628,7 @@ impl Store for SqliteStore {
             let mut rows = sqlx::query(
                 "SELECT string_agg(cdxj, char(10) ORDER BY cdxj) FROM \
                  (SELECT cdxj, (row_number() OVER (ORDER BY cdxj) - 1) / 1024 AS batch \
-                 FROM capture_rows WHERE cdxj IS NOT NULL) GROUP BY batch ORDER BY batch",
+                 FROM captures WHERE cdxj IS NOT NULL) GROUP BY batch ORDER BY batch",
             )
             .fetch(&self.pool);
             while let Some(row) = rows.try_next().await.map_err(q)? {
@@ -572,7 +649,8 @@ impl Store for SqliteStore {
         Box::pin(async move {
             // In batches of 4,096 leaves, one message each; hashes are hex.
             let mut rows = sqlx::query(
-                "SELECT string_agg(leaf_hash, ',' ORDER BY leaf_index) FROM ledger_leaves \
+                "SELECT string_agg(CASE WHEN typeof(leaf_hash) = 'blob' THEN lower(hex(leaf_hash)) \
+                 ELSE leaf_hash END, ',' ORDER BY leaf_index) FROM ledger_leaves \
                  WHERE leaf_index < ? GROUP BY leaf_index / 4096 ORDER BY leaf_index / 4096",
             )
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))

@@ -4,6 +4,8 @@ use annals_store::{
     Capture, ContentRow, Due, EventFilter, EventInfo, EventRow, ItemUpdate, LifeRow,
     ObservationRow, ObserverBatch, QueueStats, StateCount, StoreError, WatchInfo, WatchRow,
 };
+use std::collections::HashMap;
+
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
 
@@ -278,25 +280,102 @@ pub(crate) async fn blocked_hosts(
         .map_err(q)
 }
 
+/// An observation's `metrics` resolved: '' stands for the value of the item's latest earlier
+/// observation (by id) that stores one (see `commit_observed`).
+const METRICS_EXPR: &str = "CASE WHEN o.metrics = '' THEN (SELECT p.metrics FROM observations p \
+     WHERE p.item_id = o.item_id AND p.id < o.id AND p.metrics IS NOT '' ORDER BY p.id DESC LIMIT 1) \
+     ELSE o.metrics END";
+
+/// An observation's `content_hash` resolved, as [`METRICS_EXPR`].
+const CONTENT_HASH_EXPR: &str = "CASE WHEN o.content_hash = '' THEN (SELECT p.content_hash \
+     FROM observations p WHERE p.item_id = o.item_id AND p.id < o.id AND p.content_hash IS NOT '' \
+     ORDER BY p.id DESC LIMIT 1) ELSE o.content_hash END";
+
+/// The latest stored (non-'') value of `column` for each item of the batch's observations.
+async fn previous_values(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    batch: &ObserverBatch,
+    column: &str,
+) -> Result<HashMap<i64, Option<String>>, StoreError> {
+    let mut items: Vec<i64> = batch.observations.iter().map(|o| o.item_id).collect();
+    items.sort_unstable();
+    items.dedup();
+    let mut out = HashMap::with_capacity(items.len());
+    for chunk in items.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT o.item_id, o.{column} FROM observations o WHERE o.id IN \
+             (SELECT max(p.id) FROM observations p WHERE p.{column} IS NOT '' AND p.item_id IN ("
+        ));
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        qb.push(") GROUP BY p.item_id)");
+        let rows = qb.build().fetch_all(&mut **tx).await.map_err(q)?;
+        for r in rows {
+            let item: i64 = r.try_get(0).map_err(q)?;
+            let value: Option<String> = r.try_get(1).map_err(q)?;
+            out.insert(item, value);
+        }
+    }
+    Ok(out)
+}
+
+/// What to store for `value` given the item's last stored value: '' when it repeats it.
+fn repeat_or_value<'v>(
+    last: &mut HashMap<i64, Option<String>>,
+    item_id: i64,
+    value: Option<&'v str>,
+) -> Option<&'v str> {
+    let Some(v) = value else {
+        last.insert(item_id, None);
+        return None;
+    };
+    if v.is_empty() {
+        // Never a real value; stored as NULL would change it, so keep it (cannot be told apart
+        // from a repeat, which is why the writers never produce it).
+        return Some(v);
+    }
+    if last.get(&item_id).is_some_and(|l| l.as_deref() == Some(v)) {
+        return Some("");
+    }
+    last.insert(item_id, Some(v.to_string()));
+    Some(v)
+}
+
 pub(crate) async fn commit_observed(
     pool: &SqlitePool,
     batch: &ObserverBatch,
 ) -> Result<(), StoreError> {
     let mut tx = pool.begin().await.map_err(q)?;
+    // Metrics and content hash repeat from one observation of an item to the next while
+    // nothing changes: such a value is stored as '' ("as the item's previous observation that
+    // stores one", by id), and readers resolve it (`METRICS_EXPR`, `CONTENT_HASH_EXPR`).
+    let mut last_metrics = previous_values(&mut tx, batch, "metrics").await?;
+    let mut last_hash = previous_values(&mut tx, batch, "content_hash").await?;
+    let mut stored: Vec<(Option<&str>, Option<&str>)> =
+        Vec::with_capacity(batch.observations.len());
+    for o in &batch.observations {
+        let metrics = repeat_or_value(&mut last_metrics, o.item_id, o.metrics.as_deref());
+        let hash = repeat_or_value(&mut last_hash, o.item_id, o.content_hash.as_deref());
+        stored.push((metrics, hash));
+    }
+    let mut stored = stored.into_iter();
     for chunk in batch.observations.chunks(90) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO observations (item_id, observed_at, state, code, message, http_status, \
              metrics, content_hash, record_id) ",
         );
         qb.push_values(chunk, |mut b, o| {
+            let (metrics, hash) = stored.next().unwrap_or((None, None));
             b.push_bind(o.item_id)
                 .push_bind(o.observed_at)
                 .push_bind(o.state.as_str())
                 .push_bind(o.code.as_deref())
                 .push_bind(o.message.as_deref())
                 .push_bind(i64::from(o.http_status))
-                .push_bind(o.metrics.as_deref())
-                .push_bind(o.content_hash.as_deref())
+                .push_bind(metrics)
+                .push_bind(hash)
                 .push_bind(o.record_id.as_str());
         });
         qb.build().execute(&mut *tx).await.map_err(q)?;
@@ -507,8 +586,10 @@ pub(crate) async fn observations(
     item_id: i64,
 ) -> Result<Vec<ObservationRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT item_id, observed_at, state, code, message, http_status, metrics, content_hash, \
-         record_id FROM observations WHERE item_id = ? ORDER BY observed_at, id",
+        AssertSqlSafe(format!("SELECT o.item_id AS item_id, o.observed_at AS observed_at, o.state AS state, \
+         o.code AS code, o.message AS message, o.http_status AS http_status, {METRICS_EXPR} AS metrics, \
+         {CONTENT_HASH_EXPR} AS content_hash, o.record_id AS record_id FROM observations o \
+         WHERE o.item_id = ? ORDER BY o.observed_at, o.id")),
     )
     .bind(item_id)
     .fetch_all(pool)
@@ -797,12 +878,12 @@ pub(crate) async fn for_each_metrics(
     each: &mut (dyn FnMut(i64, i64, &str) + Send),
 ) -> Result<(), StoreError> {
     use futures_util::TryStreamExt;
-    let query = sqlx::query(
-        "SELECT o.item_id, o.observed_at, o.metrics FROM observations o \
-         JOIN watch w ON w.item_id = o.item_id \
+    let query = sqlx::query(AssertSqlSafe(format!(
+        "SELECT o.item_id AS item_id, o.observed_at AS observed_at, {METRICS_EXPR} AS metrics \
+         FROM observations o JOIN watch w ON w.item_id = o.item_id \
          WHERE o.metrics IS NOT NULL AND (?1 IS NULL OR w.list = ?1) \
-         AND (?2 IS NULL OR o.item_id = ?2) ORDER BY o.item_id, o.observed_at, o.id",
-    )
+         AND (?2 IS NULL OR o.item_id = ?2) ORDER BY o.item_id, o.observed_at, o.id"
+    )))
     .bind(list)
     .bind(item_id);
     let mut rows = query.fetch(pool);

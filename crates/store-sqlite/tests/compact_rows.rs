@@ -1,0 +1,271 @@
+//! The compact forms of migration 0007 read back exactly: CDXJ lines rebuilt from a row's
+//! columns, ledger leaf hashes stored as bytes, and repeated observation metrics and content
+//! hashes stored once.
+
+use annals_store::{
+    Capture, CaptureFilter, CaptureOrder, LedgerBatch, ObservationRow, ObserverBatch, Store,
+    WatchRow,
+};
+use annals_store_sqlite::SqliteStore;
+use sqlx::Row;
+
+const FILE: &str = "annals-20260101000000-00001.warc.gz";
+
+fn capture(i: u64, kind: &str, url: &str, cdxj: Option<String>) -> Capture {
+    Capture {
+        record_id: format!("<urn:uuid:00000000-0000-4000-8000-{i:012}>"),
+        record_type: kind.into(),
+        warc_file: FILE.into(),
+        offset: 1000 * i,
+        length: 700 + i,
+        url: Some(url.into()),
+        urlkey: format!("com,example)/p{i}"),
+        date: "2026-01-02T03:04:05.678901Z".into(),
+        unix_time: 1_767_323_045,
+        status: Some(200),
+        mime: Some("application/json".into()),
+        payload_digest: Some("sha1:FJJCRYT7ZDDHBMLZDYDYLKALVZUO53H3".into()),
+        block_digest: format!("sha256:{}", "ab".repeat(32)),
+        record_digest: format!("sha256:{:064x}", i),
+        refers_to: None,
+        concurrent_to: None,
+        cdxj,
+    }
+}
+
+/// The line `CdxjFacts::line` writes for these facts.
+fn line(c: &Capture, mime: &str, extra: &str) -> String {
+    format!(
+        "{} 20260102030405 {{\"url\": \"{}\", \"mime\": \"{mime}\", \"status\": \"200\", \"digest\": \"{}\", \"length\": \"{}\", \"offset\": \"{}\", \"filename\": \"{FILE}\", \"recordDigest\": \"{}\"{extra}}}",
+        c.urlkey,
+        c.url.as_deref().unwrap_or(""),
+        c.payload_digest.as_deref().unwrap_or(""),
+        c.length,
+        c.offset,
+        c.record_digest
+    )
+}
+
+async fn open() -> (tempfile::TempDir, SqliteStore, sqlx::SqlitePool) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.migrate().await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    (dir, store, raw)
+}
+
+#[tokio::test]
+async fn cdxj_lines_and_leaf_hashes_read_back_exactly() {
+    let (_dir, store, raw) = open().await;
+    let mut rows = Vec::new();
+    // A revisit and a response whose lines are their columns: stored as ''.
+    let mut revisit = capture(1, "revisit", "http://example.com/p1?a=1", None);
+    revisit.cdxj = Some(line(&revisit, "warc/revisit", ""));
+    rows.push(revisit);
+    let mut response = capture(2, "response", "http://example.com/p2", None);
+    response.cdxj = Some(line(&response, "application/json", ""));
+    rows.push(response);
+    // A POST line (method, body) and a line with escapes: stored whole.
+    let mut post = capture(3, "response", "http://example.com/p3", None);
+    post.cdxj = Some(line(
+        &post,
+        "application/json",
+        ", \"requestBody\": \"a=1\", \"method\": \"POST\"",
+    ));
+    rows.push(post);
+    let mut escaped = capture(4, "response", "http://example.com/\u{4e2d}", None);
+    escaped.cdxj = Some(line(&escaped, "application/json", "").replace('\u{4e2d}', "\\u4e2d"));
+    rows.push(escaped);
+    // A request: no line.
+    rows.push(capture(5, "request", "http://example.com/p1?a=1", None));
+    // A revisit whose record digest is not in our spelling: stored whole.
+    let mut foreign = capture(6, "revisit", "http://example.com/p6", None);
+    foreign.record_digest = "sha1:AAAA".into();
+    foreign.cdxj = Some(line(&foreign, "warc/revisit", ""));
+    rows.push(foreign);
+    let leaves: Vec<(u64, String, u64, String)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                i as u64,
+                FILE.to_string(),
+                c.offset,
+                format!("{:064x}", i + 7),
+            )
+        })
+        .collect();
+    let batch = LedgerBatch {
+        leaves: leaves.clone(),
+        size: rows.len() as u64,
+        frontier: "00".repeat(32),
+    };
+    store.commit(FILE, 10_000, &rows, &batch).await.unwrap();
+
+    let stored: Vec<Option<String>> = sqlx::query("SELECT cdxj FROM capture_rows ORDER BY id")
+        .fetch_all(&raw)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(stored[0].as_deref(), Some(""));
+    assert_eq!(stored[1].as_deref(), Some(""));
+    assert_eq!(stored[2], rows[2].cdxj);
+    assert_eq!(stored[3], rows[3].cdxj);
+    assert_eq!(stored[4], None);
+    assert_eq!(stored[5], rows[5].cdxj);
+
+    let back = store
+        .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
+        .await
+        .unwrap();
+    assert_eq!(back, rows);
+    let mut lines = Vec::new();
+    store
+        .for_each_cdxj_line(&mut |l| {
+            lines.push(l);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut want: Vec<String> = rows.iter().filter_map(|c| c.cdxj.clone()).collect();
+    want.sort();
+    assert_eq!(lines, want);
+    let mut entries = Vec::new();
+    store
+        .for_each_ledger_entry(0, &mut |e| {
+            entries.push(e);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    for ((_, hash, c), (leaf, want)) in entries.iter().zip(leaves.iter().zip(&rows)) {
+        assert_eq!(hash, &leaf.3);
+        assert_eq!(c.as_ref(), Some(want));
+    }
+    let stored_leaves = store.ledger_leaves().await.unwrap();
+    assert_eq!(
+        stored_leaves
+            .iter()
+            .map(|l| l.2.clone())
+            .collect::<Vec<_>>(),
+        leaves.iter().map(|l| l.3.clone()).collect::<Vec<_>>()
+    );
+    let kind: String = sqlx::query_scalar("SELECT typeof(leaf_hash) FROM ledger_leaves LIMIT 1")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(kind, "blob");
+    let mut hashes = Vec::new();
+    store
+        .for_each_leaf_hash(10, &mut |h| {
+            hashes.push(h);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        hashes,
+        leaves.iter().map(|l| l.3.clone()).collect::<Vec<_>>()
+    );
+}
+
+fn observation(item: i64, at: i64, metrics: Option<&str>, hash: Option<&str>) -> ObservationRow {
+    ObservationRow {
+        item_id: item,
+        observed_at: at,
+        state: "live".into(),
+        code: None,
+        message: None,
+        http_status: 200,
+        metrics: metrics.map(str::to_string),
+        content_hash: hash.map(str::to_string),
+        record_id: format!("urn:uuid:{item}-{at}"),
+    }
+}
+
+#[tokio::test]
+async fn repeated_metrics_are_stored_once_and_read_back() {
+    let (_dir, store, raw) = open().await;
+    let watch: Vec<WatchRow> = (0..2)
+        .map(|i| WatchRow {
+            platform: "web".into(),
+            native_id: format!("n{i}"),
+            canonical_url: format!("https://example.com/{i}"),
+            kind: "page".into(),
+            list: "l".into(),
+            policy: "default".into(),
+            host: "example.com".into(),
+            seed: false,
+            parent_id: None,
+            added_at: 1,
+        })
+        .collect();
+    let ids: Vec<i64> = store
+        .watch_add(&watch, 1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let (a, b) = (ids[0], ids[1]);
+    let m1 = Some(r#"{"view":1}"#);
+    let m2 = Some(r#"{"view":2}"#);
+    let h = Some("sha256:00");
+    // Batches: repeats inside one batch, across batches, after a change, after a gap with
+    // no metrics, and back to an older value.
+    let batches = vec![
+        vec![
+            observation(a, 10, m1, h),
+            observation(b, 10, m2, None),
+            observation(a, 20, m1, h),
+        ],
+        vec![observation(a, 30, m1, h), observation(b, 30, m2, h)],
+        vec![
+            observation(a, 40, m2, h),
+            observation(a, 50, None, None),
+            observation(a, 60, m2, h),
+        ],
+        vec![
+            observation(a, 70, m1, h),
+            observation(b, 70, m2, h),
+            observation(a, 80, m1, h),
+        ],
+    ];
+    let mut all = Vec::new();
+    for obs in batches {
+        all.extend(obs.clone());
+        let batch = ObserverBatch {
+            observations: obs,
+            ..ObserverBatch::default()
+        };
+        store.commit_observed(&batch).await.unwrap();
+    }
+    for item in [a, b] {
+        let want: Vec<ObservationRow> = all.iter().filter(|o| o.item_id == item).cloned().collect();
+        assert_eq!(store.observations(item).await.unwrap(), want);
+    }
+    let mut series = Vec::new();
+    store
+        .for_each_metrics(None, None, &mut |item, at, m| {
+            series.push((item, at, m.to_string()))
+        })
+        .await
+        .unwrap();
+    let mut want: Vec<(i64, i64, String)> = all
+        .iter()
+        .filter_map(|o| Some((o.item_id, o.observed_at, o.metrics.clone()?)))
+        .collect();
+    want.sort();
+    assert_eq!(series, want);
+    let repeats: i64 = sqlx::query_scalar("SELECT count(*) FROM observations WHERE metrics = ''")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    // a@20, a@30, b@30, a@80, b@70: stored as repeats.
+    assert_eq!(repeats, 5);
+}
