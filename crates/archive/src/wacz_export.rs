@@ -499,9 +499,17 @@ impl Archive {
             let mut page = Page::new(url, rfc3339(t));
             page.id = Some(format!("p{i}"));
             let contents = self.store.contents(item.item_id).await?;
-            if let Some(title) = contents.iter().rev().find_map(|c| c.title.clone()) {
-                page.title = Some(title);
-            }
+            // Posts have no title (a Weibo status is its text): their text's opening stands in.
+            page.title = contents
+                .iter()
+                .rev()
+                .find_map(|c| c.title.clone().filter(|t| !t.trim().is_empty()))
+                .or_else(|| {
+                    contents
+                        .iter()
+                        .rev()
+                        .find_map(|c| c.body.as_deref().and_then(title_from_text))
+                });
             if with_text
                 && let Some(body) = contents.iter().rev().find_map(|c| c.body.clone())
                 && !body.is_empty()
@@ -1188,6 +1196,21 @@ pub(crate) fn is_html(mime: Option<&str>) -> bool {
     })
 }
 
+/// A page title from a post's text: its first 60 characters, whitespace collapsed, with an
+/// ellipsis when cut; `None` for blank text.
+fn title_from_text(text: &str) -> Option<String> {
+    const MAX_CHARS: usize = 60;
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() {
+        return None;
+    }
+    let mut title: String = words.chars().take(MAX_CHARS).collect();
+    if words.chars().nth(MAX_CHARS).is_some() {
+        title.push('…');
+    }
+    Some(title)
+}
+
 /// The offset just past the first `</title>` (case-insensitive) in `bytes`, if any.
 fn title_end(bytes: &[u8]) -> Option<usize> {
     let mut from = 0;
@@ -1389,6 +1412,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn posts_are_titled_by_their_text() {
+        assert_eq!(title_from_text("  \n "), None);
+        assert_eq!(
+            title_from_text("台风\n  登陆 today").as_deref(),
+            Some("台风 登陆 today")
+        );
+        let long = "字".repeat(61);
+        let t = title_from_text(&long).unwrap();
+        assert_eq!(t.chars().count(), 61);
+        assert!(t.ends_with("字…"));
+        assert_eq!(title_from_text(&"字".repeat(60)).unwrap(), "字".repeat(60));
     }
 
     #[test]
