@@ -113,6 +113,32 @@ struct Source<R> {
     inner: R,
     pos: u64,
     capture: Option<Vec<u8>>,
+    /// Bytes taken out of `inner` to look further ahead than its buffer reached (a gzip magic
+    /// split across two fills); they are read before `inner` again.
+    ahead: Vec<u8>,
+}
+
+impl<R: BufRead> Source<R> {
+    /// Makes the next [`fill_buf`](BufRead::fill_buf) hold at least `n` bytes, unless the input
+    /// ends first. An inner buffer can hold a single byte of the next gzip member's header.
+    fn fill_at_least(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.ahead.is_empty() {
+            let have = self.inner.fill_buf()?.len();
+            if have >= n || have == 0 {
+                return self.inner.fill_buf();
+            }
+        }
+        while self.ahead.len() < n {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min(n - self.ahead.len());
+            self.ahead.extend_from_slice(&buf[..take]);
+            self.inner.consume(take);
+        }
+        Ok(&self.ahead)
+    }
 }
 
 impl<R: BufRead> Read for Source<R> {
@@ -127,9 +153,21 @@ impl<R: BufRead> Read for Source<R> {
 
 impl<R: BufRead> BufRead for Source<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if !self.ahead.is_empty() {
+            return Ok(&self.ahead);
+        }
         self.inner.fill_buf()
     }
     fn consume(&mut self, amt: usize) {
+        if !self.ahead.is_empty() {
+            let amt = amt.min(self.ahead.len());
+            if let Some(cap) = &mut self.capture {
+                cap.extend_from_slice(&self.ahead[..amt]);
+            }
+            self.ahead.drain(..amt);
+            self.pos += amt as u64;
+            return;
+        }
         if let Some(cap) = &mut self.capture
             && let Ok(buf) = self.inner.fill_buf()
         {
@@ -172,6 +210,7 @@ impl<R: BufRead> WarcReader<R> {
                 inner,
                 pos: 0,
                 capture: None,
+                ahead: Vec::new(),
             }),
             keep_bytes: false,
             arc_fields: 0,
@@ -195,7 +234,7 @@ impl<R: BufRead> WarcReader<R> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Done => return Ok(None),
                 State::Start(mut src) => {
-                    let head = src.fill_buf().map_err(|e| Error::io(0, e))?;
+                    let head = src.fill_at_least(2).map_err(|e| Error::io(0, e))?;
                     let gz = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
                     self.gzip = Some(gz);
                     self.state = if gz {
@@ -237,7 +276,8 @@ impl<R: BufRead> WarcReader<R> {
                 }
                 State::GzBetween(mut src) => {
                     let offset = src.pos;
-                    let head = src.fill_buf().map_err(|e| Error::io(offset, e))?;
+                    // Two bytes for the gzip magic, even when a fill ends between them.
+                    let head = src.fill_at_least(2).map_err(|e| Error::io(offset, e))?;
                     if head.is_empty() {
                         return Ok(None);
                     }
@@ -639,6 +679,36 @@ mod tests {
         assert_eq!(got[0].record.block, b"hello");
         assert_eq!(got[0].source_bytes.as_deref(), Some(&a[..]));
         assert_eq!(got[1].record.to_bytes(), b);
+    }
+
+    /// A buffer can end one byte into the next member's gzip magic (a 1 MB buffer over a large
+    /// per-record gzip WARC does, now and then): every split must read the same records.
+    #[test]
+    fn gzip_magic_split_between_fills() {
+        let members: Vec<Vec<u8>> = (0..4)
+            .map(|i| gz(&rec(&format!("m{i}"), &"z".repeat(i * 7))))
+            .collect();
+        let file = members.concat();
+        for capacity in 1..=64 {
+            let input = std::io::BufReader::with_capacity(capacity, &file[..]);
+            let got: Vec<_> = WarcReader::new(input)
+                .keep_source_bytes(true)
+                .collect::<Result<_, _>>()
+                .unwrap_or_else(|e| panic!("buffer of {capacity} bytes: {e}"));
+            assert_eq!(got.len(), members.len(), "buffer of {capacity} bytes");
+            let mut offset = 0u64;
+            for (r, m) in got.iter().zip(&members) {
+                assert_eq!(
+                    r.span,
+                    Span {
+                        offset,
+                        length: m.len() as u64
+                    }
+                );
+                assert_eq!(r.source_bytes.as_deref(), Some(&m[..]));
+                offset += m.len() as u64;
+            }
+        }
     }
 
     #[test]

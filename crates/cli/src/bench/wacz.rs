@@ -13,7 +13,9 @@
 //!    and its digest.
 //!
 //! 5. with `--memory-records N`, the same export of an archive of N records, for its peak RSS:
-//!    the export streams, so it should not grow with the archive.
+//!    the export streams, so it should not grow with the archive. At both sizes a `--since`
+//!    export (every generated record: they are dated from 2024-03-01 on, so the selection is
+//!    the whole archive, written as one new WARC) is measured too.
 //!
 //! Both are subprocesses, timed from spawn to exit with their peak RSS. annals does strictly more
 //! (inclusion proofs, a checkpoint), py-wacz reads the WARC file it is given while annals reads
@@ -24,6 +26,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+
+/// `--since` for the subset exports: before the generator's first record, so all are selected.
+const SINCE_ALL: &str = "2024-03-01";
 use serde_json::{Value, json};
 
 use super::{MB, Progress, process, rate, verdict, write_annals};
@@ -143,6 +148,22 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
         our_size as f64 / MB
     ));
 
+    // 3b. The same records through `--since` (one new WARC of the selection).
+    let since_out = dir.join("annals-since.wacz");
+    let _ = std::fs::remove_file(&since_out);
+    let since = process::run(
+        annals(&["export", "wacz", "--since", SINCE_ALL]).arg(&since_out),
+        "annals export wacz --since",
+        &dir.join("export-since.txt"),
+        &dir.join("export-since.stderr"),
+    )?;
+    let _ = std::fs::remove_file(&since_out);
+    p.stage(&format!(
+        "    annals --since: {:.2}s, {:.1} MB RSS",
+        since.seconds,
+        since.max_rss as f64 / MB
+    ));
+
     // 4. py-wacz.
     let peer_json = if peer {
         let theirs = dir.join("py-wacz.wacz");
@@ -223,6 +244,13 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
                 &dir.join("export-memory.txt"),
                 &dir.join("export-memory.stderr"),
             )?;
+            let _ = std::fs::remove_file(&out);
+            let s = process::run(
+                annals(&["export", "wacz", "--since", SINCE_ALL]).arg(&out),
+                "annals export wacz --since",
+                &dir.join("export-since-memory.txt"),
+                &dir.join("export-since-memory.stderr"),
+            )?;
             let _ = std::fs::remove_file(&warc);
             let _ = std::fs::remove_file(&out);
             let _ = std::fs::remove_dir_all(&data);
@@ -231,6 +259,7 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
                 "file_bytes": m.file_bytes,
                 "seconds": e.seconds,
                 "max_rss_bytes": e.max_rss,
+                "since": { "seconds": s.seconds, "max_rss_bytes": s.max_rss },
             })
         }
         _ => Value::Null,
@@ -262,6 +291,7 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
             "pages": our_pages,
             "records_exported": report["records"],
         },
+        "annals_since": { "seconds": since.seconds, "max_rss_bytes": since.max_rss },
         "py_wacz": peer_json,
         "memory": memory_json,
         "ratio": ratio,
@@ -327,6 +357,15 @@ fn print_table(r: &Value) {
             r["memory"]["records"],
             f(&r["memory"]["file_bytes"]) / MB,
             f(&r["memory"]["seconds"]),
+        );
+        println!(
+            "`--since` export peak RSS: {:.1} MB at {} records ({:.2}s), {:.1} MB at {} records ({:.2}s)",
+            f(&r["annals_since"]["max_rss_bytes"]) / MB,
+            r["records"],
+            f(&r["annals_since"]["seconds"]),
+            f(&r["memory"]["since"]["max_rss_bytes"]) / MB,
+            r["memory"]["records"],
+            f(&r["memory"]["since"]["seconds"]),
         );
     }
     println!();
