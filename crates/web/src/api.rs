@@ -177,7 +177,7 @@ pub(crate) fn disappearance_kinds() -> Vec<String> {
 }
 
 pub(crate) async fn overview_data(state: &AppState) -> Result<Overview, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let now = obs.clock().now();
@@ -296,7 +296,7 @@ pub(crate) async fn items_data(state: &AppState, q: &ItemsQuery) -> Result<Items
             "per_page must be between 1 and {MAX_PER_PAGE}"
         )));
     }
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let items = obs
         .archive()
         .store()
@@ -375,7 +375,7 @@ pub struct ItemDetail {
 const ITEM_CAPTURES: usize = 200;
 
 pub(crate) async fn item_data(state: &AppState, id: i64) -> Result<ItemDetail, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let item = store
@@ -517,7 +517,7 @@ async fn api_events(
     }
     .resolve()?;
     let kinds: Vec<String> = q.kind.iter().filter(|k| !k.is_empty()).cloned().collect();
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let mut rows = obs
         .archive()
         .store()
@@ -561,7 +561,7 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 pub(crate) async fn search_index(
     state: &AppState,
 ) -> Result<std::sync::Arc<annals_search::SearchIndex>, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let mut slot = state.search.lock().await;
     let index = match slot.as_ref() {
         Some(i) => i.clone(),
@@ -778,9 +778,10 @@ pub(crate) async fn watch_add(
         .policy
         .as_deref()
         .map(str::trim)
-        .filter(|p| !p.is_empty());
-    let mut obs = state.observer.write().await;
-    let outcomes = match obs.watch(&urls, &list, policy, req.seed).await {
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    let desk = state.desk.as_ref().ok_or(ApiError::NotFound)?;
+    let outcomes = match desk.watch(urls, list, policy, req.seed).await {
         Ok(o) => o,
         Err(annals_observer::ObserverError::Config(m)) => return Err(ApiError::BadRequest(m)),
         Err(e) => return Err(fail("watch", e)),
@@ -811,7 +812,7 @@ pub struct PauseRequest {
 }
 
 pub(crate) async fn set_paused(state: &AppState, id: i64, paused: bool) -> Result<(), ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let store = obs.archive().store();
     store
         .watch_find(&id.to_string())
@@ -819,8 +820,8 @@ pub(crate) async fn set_paused(state: &AppState, id: i64, paused: bool) -> Resul
         .map_err(|e| fail("watch find", e))?
         .filter(|i| i.item_id == id)
         .ok_or(ApiError::NotFound)?;
-    store
-        .set_paused(&[id], paused)
+    let desk = state.desk.as_ref().ok_or(ApiError::NotFound)?;
+    desk.set_paused(vec![id], paused)
         .await
         .map_err(|e| fail("set paused", e))
 }

@@ -328,7 +328,7 @@ async fn item(
 }
 
 async fn item_warc(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let result: Result<Vec<u8>, String> = async {
@@ -386,7 +386,7 @@ async fn item_warc(State(state): State<AppState>, Path(id): Path<i64>) -> Respon
 }
 
 async fn item_proof(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let observations = match store.observations(id).await {
@@ -432,7 +432,7 @@ struct CapturePage {
 
 async fn load_capture(state: &AppState, key: &str) -> Result<annals_archive::Payload, ApiError> {
     let rid = record_id_of(key).ok_or(ApiError::NotFound)?;
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let c = api::find_capture(archive.store(), &rid)
         .await
