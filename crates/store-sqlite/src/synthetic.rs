@@ -71,6 +71,30 @@ async fn exec(pool: &SqlitePool, sql: &str) -> Result<u64, StoreError> {
 }
 
 impl SqliteStore {
+    /// The counts of a store [`SqliteStore::fill_synthetic`] filled (to time it again).
+    pub async fn synthetic_report(&self) -> Result<SyntheticReport, StoreError> {
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(q)
+        };
+        Ok(SyntheticReport {
+            items: count("SELECT count(*) FROM items").await?.max(0) as u64,
+            observations: count("SELECT count(*) FROM observations").await?.max(0) as u64,
+            contents: count("SELECT count(*) FROM contents").await?.max(0) as u64,
+            events: count("SELECT count(*) FROM events").await?.max(0) as u64,
+            disappearances: count("SELECT count(*) FROM events WHERE kind = 'disappeared'")
+                .await?
+                .max(0) as u64,
+            last_content: count("SELECT coalesce(max(rowid), 0) FROM contents").await?,
+            last_event_before_states: count(
+                "SELECT coalesce(max(id), 0) FROM events WHERE kind IN ('appeared', 'edited')",
+            )
+            .await?,
+        })
+    }
+
     /// Fills an empty data directory's index with synthetic rows (see the module). Refuses a
     /// store that already has items.
     pub async fn fill_synthetic(
