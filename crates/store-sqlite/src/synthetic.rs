@@ -163,6 +163,7 @@ impl SqliteStore {
         let item = format!("((i - 1) / {per} + 1)");
         let k = format!("((i - 1) % {per})");
         let item_state = state_of(&item);
+        let item_edited = format!("{} < 2", h(&item, 13, 10));
         r.observations = exec(
             pool,
             &format!(
@@ -177,7 +178,7 @@ impl SqliteStore {
                 c = counter(total),
                 hv = h(&item, 7, 1000),
                 hl = h(&item, 11, 50),
-                edited = format!("{} < 2", h(&item, 13, 10)),
+                edited = item_edited,
             ),
         )
         .await?;
