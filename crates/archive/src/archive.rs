@@ -75,7 +75,9 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 pub struct Archive {
     root: PathBuf,
     pub(crate) store: Box<dyn Store>,
-    _lock: File,
+    _lock: Arc<File>,
+    /// A reader ([`Archive::reader`]): a second index connection that refuses to write.
+    read_only: bool,
     pub(crate) options: ArchiveOptions,
     pub(crate) tree: annals_ledger::Tree,
     current: Option<Segment>,
@@ -129,13 +131,45 @@ impl Archive {
         let mut archive = Archive {
             root: root.to_path_buf(),
             store: Box::new(store),
-            _lock: lock,
+            _lock: Arc::new(lock),
+            read_only: false,
             options,
             current: None,
             tree,
         };
         archive.recover(progress).await?;
         Ok(archive)
+    }
+
+    /// A reader of this archive for another task of the same process (the web UI beside a
+    /// running observer): its own index connections (opened on first use, so reads never wait
+    /// on the writer's connection; SQLite's WAL lets them read while it writes), sharing the
+    /// data directory's lock. It sees every committed row; it refuses to write (appends,
+    /// imports, checkpoints fail with [`ArchiveError::Invalid`]).
+    pub fn reader(&self) -> Archive {
+        Archive {
+            root: self.root.clone(),
+            store: Box::new(SqliteStore::open_lazy(&self.root.join(INDEX_DB))),
+            _lock: self._lock.clone(),
+            read_only: true,
+            options: self.options.clone(),
+            tree: self.tree.clone(),
+            current: None,
+        }
+    }
+
+    /// Whether this is a [`Archive::reader`].
+    pub fn is_reader(&self) -> bool {
+        self.read_only
+    }
+
+    pub(crate) fn refuse_if_reader(&self) -> Result<(), ArchiveError> {
+        if self.read_only {
+            return Err(ArchiveError::Invalid(
+                "this is a reader of the archive: only its owner writes".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The data directory.
@@ -337,6 +371,7 @@ impl Archive {
         indexed_size: u64,
         rows: &[Capture],
     ) -> Result<(), ArchiveError> {
+        self.refuse_if_reader()?;
         let (tree, batch) = crate::ledger::batch_for(&self.tree, rows)?;
         self.store.commit(file, indexed_size, rows, &batch).await?;
         self.tree = tree;
@@ -376,6 +411,7 @@ impl Archive {
         &mut self,
         batch: Vec<Prepared>,
     ) -> Result<Vec<Capture>, ArchiveError> {
+        self.refuse_if_reader()?;
         let mut out = Vec::with_capacity(batch.len());
         let mut rows: Vec<Capture> = Vec::with_capacity(batch.len());
         for p in batch {

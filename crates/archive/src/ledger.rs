@@ -402,9 +402,17 @@ impl Archive {
     /// Tree size, root, key and last checkpoint.
     pub async fn ledger_status(&self) -> Result<LedgerStatus, ArchiveError> {
         let signer = signer(self.root())?;
+        // A reader's tree is the one at its making: the store has the current one.
+        let current;
+        let tree = if self.is_reader() {
+            current = tree_from_state(self.store.ledger_state().await?)?;
+            &current
+        } else {
+            &self.tree
+        };
         Ok(LedgerStatus {
-            size: self.tree.size(),
-            root: b64(&self.tree.root()),
+            size: tree.size(),
+            root: b64(&tree.root()),
             origin: signer.name().to_string(),
             verifier_key: signer.verifier().key_text(),
             last_checkpoint_size: self.checkpoints()?.last().map(|(s, _)| *s),
@@ -427,6 +435,7 @@ impl Archive {
     /// read from the index (tiles are only written if missing, a missing time-stamp is retried),
     /// so it can be called as often as wanted (`annals run` calls it periodically).
     pub async fn checkpoint_report(&self) -> Result<CheckpointReport, ArchiveError> {
+        self.refuse_if_reader()?;
         let signer = signer(self.root())?;
         let verifier = signer.verifier();
         let config = crate::config::ArchiveConfig::load(self.root())?;

@@ -241,9 +241,9 @@ Examples:
     Search(SearchArgs),
     /// Serve the web UI and JSON API (`/api/v1`) of the archive.
     ///
-    /// Takes the data directory's lock like every writing command: stop `annals run` first
-    /// (serving while observing is `annals run --bind` once it lands). Bound to loopback by
-    /// default; another address is refused until authentication is configured.
+    /// Takes the data directory's lock like every writing command: to browse while observing,
+    /// serve from the observer itself with `annals run --bind`. Bound to loopback by default;
+    /// another address is refused until authentication is configured.
     ///
     ///   annals serve                       # http://127.0.0.1:8470/
     ///   annals serve --public --bind 127.0.0.1:9000
@@ -275,8 +275,13 @@ A restart (even after kill -9) resumes: nothing archived is lost and overdue ite
 
 Settings live in the data directory's annals.toml ([observer], [lists.NAME]).
 
+With --bind, the same process serves the web UI and API (as `annals serve` does, same security
+policy) while it observes: pages read through their own index connections, watch actions from
+the UI are archived by the observer.
+
 Examples:
   annals run
+  annals run --bind 127.0.0.1:8470
   annals run --budget 120/min --workers 8
   annals run --simulator http://127.0.0.1:8700 --for 6h"
     )]
@@ -461,6 +466,41 @@ Examples:
   annals bench search --posts 100000 --rows 20000"
     )]
     Search(BenchSearchArgs),
+    /// Time every web page and API endpoint on a large archive of synthetic rows.
+    #[command(
+        after_help = "The data directory (in a temporary directory unless --dir, removed at the end) is filled with
+synthetic rows through the store: items, observations with metrics, content versions and events
+in realistic proportions. They are not archived data (no WARC record stands behind them).
+Goal (issue 6): every page under 100 ms at 1,000,000 items and 10,000,000 observations.
+
+Examples:
+  annals bench web
+  annals bench web --items 2000 --observations 20000 --json"
+    )]
+    Web(BenchWebArgs),
+}
+
+/// Options of `annals bench web`.
+#[derive(Debug, Args)]
+pub struct BenchWebArgs {
+    /// Items watched.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub items: u64,
+    /// Observations, spread over the items.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub observations: u64,
+    /// Content versions given to the search index (the newest).
+    #[arg(long, default_value_t = 50_000)]
+    pub indexed: u64,
+    /// Timed requests per page (after two warm-up ones).
+    #[arg(long, default_value_t = 20)]
+    pub repeat: usize,
+    /// Working directory [default: a temporary directory].
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `annals bench search`.
@@ -905,6 +945,13 @@ pub struct RunArgs {
     /// Print the final report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also serve the web UI and API on this address while observing (loopback unless
+    /// accounts exist, as `annals serve`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<std::net::SocketAddr>,
+    /// With --bind: read-only (no watch management, no configuration shown).
+    #[arg(long, requires = "bind")]
+    pub public: bool,
 }
 
 /// `annals user …`: accounts of the web interface, kept in DATA/users.json (argon2id hashes, mode 0600).

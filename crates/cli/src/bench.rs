@@ -19,6 +19,7 @@ mod process;
 pub mod search;
 pub mod shell;
 pub mod wacz;
+pub mod web;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};

@@ -668,6 +668,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(args::Bench::Ledger(b)) => bench::ledger::ledger(b, cli.quiet).await?,
         Command::Bench(args::Bench::Wacz(b)) => bench::wacz::wacz(b, cli.quiet)?,
         Command::Bench(args::Bench::Search(b)) => bench::search::search(b, cli.quiet)?,
+        Command::Bench(args::Bench::Web(b)) => bench::web::web(b, cli.quiet).await?,
         Command::User(u) => user::user(&cli, u).await?,
     }
     Ok(())

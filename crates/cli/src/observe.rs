@@ -304,6 +304,11 @@ fn spawn_sim_discovery(
 }
 
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
+    // The web server's policy is checked before anything starts.
+    let auth = args
+        .bind
+        .map(|bind| web_auth(cli, bind, args.public))
+        .transpose()?;
     let clock: Arc<dyn Clock> = match &args.simulator {
         Some(url) => Arc::new(simulator_clock(url).await?),
         None => Arc::new(SystemClock),
@@ -343,11 +348,61 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
             );
         }
     }
-    let shutdown = stop_signal();
+    // One stop for both the observer and the web server: Ctrl-C, SIGTERM, or the end of --for.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let signal = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = stop.send(true);
+        })
+    };
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let mut desk_queue = None;
+    let server = match (args.bind, auth) {
+        (Some(bind), Some(auth)) => {
+            let (desk, queue) = annals_observer::WatchDesk::new();
+            desk_queue = Some(queue);
+            let state = annals_web::AppState::beside(
+                obs.archive().reader(),
+                clock.clone(),
+                desk,
+                args.public,
+            );
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let addr = listener.local_addr()?;
+            // Printed even with --quiet: it is what the user asked for (and what scripts read).
+            eprintln!(
+                "annals: serving http://{addr}/{} while observing",
+                if args.public { " (read-only)" } else { "" }
+            );
+            let app = annals_web::app_with(state, Some(auth));
+            let shutdown = until_stopped(stopped.clone());
+            Some(tokio::spawn(async move {
+                annals_web::serve(listener, app, shutdown).await
+            }))
+        }
+        _ => None,
+    };
     let indexer = crate::search::keep_up(obs.archive().root().to_path_buf());
-    let report = obs.run(opts, discover, shutdown).await;
+    let report = obs
+        .run_with(opts, discover, desk_queue, until_stopped(stopped.clone()))
+        .await;
+    let _ = stop.send(true);
+    signal.abort();
     indexer.abort();
     let _ = indexer.await;
+    if let Some(server) = server {
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("annals: the web server failed: {e}"),
+            Err(e) => eprintln!("annals: the web server failed: {e}"),
+        }
+    }
     let report = report?;
     // The search index ends where the archive does.
     match crate::search::open_index(obs.archive().root()) {
@@ -771,16 +826,41 @@ pub async fn demo(cli: &Cli, items: usize, minutes: f64, speed: f64) -> Result<(
     Ok(())
 }
 
-/// `annals serve`: the web UI and API over the archive, until Ctrl-C.
-pub async fn serve(cli: &Cli, args: &crate::args::ServeArgs) -> Result<()> {
-    // Who may serve where: loopback without accounts needs no login; accounts make every page
-    // ask for one; another address is refused until an account exists (`annals user add`).
+/// Who may serve where: loopback without accounts needs no login; accounts make every page ask
+/// for one; another address is refused until an account exists (`annals user add`).
+fn web_auth(
+    cli: &Cli,
+    bind: std::net::SocketAddr,
+    public: bool,
+) -> Result<Arc<annals_web_auth::Auth>> {
     let users = annals_web_auth::Users::load(&crate::data_dir(cli)?)
         .context("cannot read the accounts (DATA/users.json)")?;
-    let mode = annals_web_auth::bind_policy(args.bind, &users, args.public)?;
-    let auth =
-        annals_web_auth::Auth::with_config(users, mode, annals_web_auth::AuthConfig::default());
-    let obs = observer(cli, Arc::new(SystemClock)).await?;
+    let mode = annals_web_auth::bind_policy(bind, &users, public)?;
+    Ok(annals_web_auth::Auth::with_config(
+        users,
+        mode,
+        annals_web_auth::AuthConfig::default(),
+    ))
+}
+
+/// `annals serve`: the web UI and API over the archive, until Ctrl-C.
+pub async fn serve(cli: &Cli, args: &crate::args::ServeArgs) -> Result<()> {
+    let auth = web_auth(cli, args.bind, args.public)?;
+    let obs = match observer(cli, Arc::new(SystemClock)).await {
+        Ok(o) => o,
+        Err(e)
+            if matches!(
+                e.downcast_ref::<annals_archive::ArchiveError>(),
+                Some(annals_archive::ArchiveError::Locked(_))
+            ) =>
+        {
+            bail!(
+                "{e}: `annals run` is observing it; stop it, or serve from the observer itself with `annals run --bind {}`",
+                args.bind
+            )
+        }
+        Err(e) => return Err(e),
+    };
     let state = if args.public {
         annals_web::AppState::public(obs)
     } else {
@@ -796,9 +876,11 @@ pub async fn serve(cli: &Cli, args: &crate::args::ServeArgs) -> Result<()> {
             if args.public { " (read-only)" } else { "" }
         );
     }
-    annals_web::serve(listener, annals_web::app_with(state, Some(auth)), async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    annals_web::serve(
+        listener,
+        annals_web::app_with(state, Some(auth)),
+        stop_signal(),
+    )
     .await?;
     Ok(())
 }

@@ -160,3 +160,38 @@ fn bench_wacz_small_run() {
         assert!(v["py_wacz"].is_null() && v["ratio"].is_null());
     }
 }
+
+#[test]
+fn bench_web_small_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_annals"))
+        .args(["--quiet", "bench", "web", "--items", "2000"])
+        .args(["--observations", "20000", "--indexed", "500"])
+        .args(["--repeat", "3", "--json", "--dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run annals bench web");
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["items"].as_u64(), Some(2000));
+    assert_eq!(v["observations"].as_u64(), Some(20000));
+    // About 6 % of the items gone, 20 % edited (a second content version).
+    let gone = v["disappearances"].as_u64().unwrap();
+    assert!((60..=200).contains(&gone), "{gone} disappearances");
+    let contents = v["contents"].as_u64().unwrap();
+    assert!((2200..=2800).contains(&contents), "{contents} versions");
+    let pages = v["pages"].as_array().unwrap();
+    assert!(pages.len() >= 10);
+    for p in pages {
+        positive(p, &["p50_ms"]);
+        positive(p, &["bytes"]);
+        assert!(p["p95_ms"].as_f64() <= p["max_ms"].as_f64(), "{p}");
+    }
+    // The pages show the generated rows: the item page is a gone item's.
+    let item = pages.iter().find(|p| p["page"] == "item API").unwrap();
+    assert!(item["bytes"].as_u64().unwrap() > 500, "{item}");
+}

@@ -25,6 +25,7 @@
 
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use config::{FileConfig, ListConfig, ObserverConfig, PlatformConfig, parse_rate};
+pub use desk::{WatchCommand, WatchDesk, WatchQueue};
 pub use observer::{CatchUpReport, Observer, WatchOutcome, seed_input};
 pub use records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchControl, WatchRecord};
 pub use run::{RunOptions, RunReport, RunStatus, peak_rss_mb};
@@ -35,6 +36,7 @@ pub mod table;
 
 mod clock;
 mod config;
+mod desk;
 mod observer;
 mod records;
 mod run;

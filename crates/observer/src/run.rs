@@ -300,7 +300,19 @@ impl Observer {
     pub async fn run(
         &mut self,
         opts: RunOptions,
+        discover: Option<mpsc::Receiver<(Vec<String>, String)>>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<RunReport, ObserverError> {
+        self.run_with(opts, discover, None, shutdown).await
+    }
+
+    /// [`Observer::run`], also answering watch actions from `desk` (the web UI's add, pause and
+    /// resume) as they come: each is archived and queued by this task, between batches.
+    pub async fn run_with(
+        &mut self,
+        opts: RunOptions,
         mut discover: Option<mpsc::Receiver<(Vec<String>, String)>>,
+        mut desk: Option<crate::WatchQueue>,
         shutdown: impl Future<Output = ()>,
     ) -> Result<RunReport, ObserverError> {
         let started = Instant::now();
@@ -481,6 +493,23 @@ impl Observer {
                             status.discovered += added.iter().filter(|o| o.added).count() as u64;
                         }
                         None => discover = None,
+                    }
+                }
+                asked = async {
+                    match desk.as_mut() {
+                        Some(d) => d.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    match asked {
+                        Some(cmd) => {
+                            if !pending.is_empty() {
+                                let batch = std::mem::take(&mut pending);
+                                self.write_batch(batch, &mut status, &mut strikes, &mut blocked).await?;
+                            }
+                            self.answer(cmd).await;
+                        }
+                        None => desk = None,
                     }
                 }
             }

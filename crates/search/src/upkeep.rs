@@ -184,6 +184,16 @@ pub async fn catch_up(
     Ok(caught)
 }
 
+/// Moves the index's watermarks without indexing: the next [`catch_up`] starts after content
+/// version `contents_after` and event `events_after` (store row numbers). For benchmarks whose
+/// synthetic store holds more than they want indexed; an archive's index must never skip rows.
+pub fn skip_to(index: &SearchIndex, contents_after: i64, events_after: i64) -> Result<(), Error> {
+    let mut writer = index.writer()?;
+    writer.set_watermark(CONTENTS, contents_after);
+    writer.set_watermark(EVENTS, events_after);
+    writer.finish()
+}
+
 /// Removes the index (after `annals reindex`: the next search rebuilds it from the new rows).
 pub fn forget(root: &Path) -> Result<(), Error> {
     let dir: PathBuf = root.join(SEARCH_DIR);

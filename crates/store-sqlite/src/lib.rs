@@ -32,6 +32,9 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
 
 mod bulk;
 mod observer;
+mod synthetic;
+
+pub use synthetic::{SyntheticReport, SyntheticSpec};
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -87,6 +90,24 @@ impl SqliteStore {
                 reason: e.to_string(),
             })?;
         Ok(SqliteStore { pool })
+    }
+
+    /// A second pool on an existing, migrated database whose connections are opened on first
+    /// use (a reader beside the process's writer: in WAL mode, its reads never wait on writes).
+    /// Never creates the file; an unusable path shows at the first query.
+    pub fn open_lazy(path: &Path) -> Self {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(false)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .pragma("temp_store", "file")
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_lazy_with(opts);
+        SqliteStore { pool }
     }
 
     /// Closes the pool, checkpointing the WAL.

@@ -690,28 +690,30 @@ pub(crate) async fn events(
 }
 
 pub(crate) async fn queue_stats(pool: &SqlitePool, now: i64) -> Result<QueueStats, StoreError> {
-    let row = sqlx::query(
-        "SELECT count(*) AS items, \
-         coalesce(sum(CASE WHEN paused = 0 AND next_due <= ? THEN 1 ELSE 0 END), 0) AS due, \
-         coalesce(sum(CASE WHEN claimed_until IS NOT NULL AND claimed_until >= ? THEN 1 ELSE 0 END), 0) AS claimed \
-         FROM watch",
-    )
-    .bind(now)
-    .bind(now)
-    .fetch_one(pool)
-    .await
-    .map_err(q)?;
+    // Each figure from an index or the counts table (migration 0008): no scan of `watch`.
+    let items: i64 = sqlx::query_scalar("SELECT coalesce(sum(items), 0) FROM watch_counts")
+        .fetch_one(pool)
+        .await
+        .map_err(q)?;
+    let due: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM watch WHERE paused = 0 AND next_due <= ?")
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(q)?;
+    let claimed: i64 = sqlx::query_scalar("SELECT count(*) FROM watch WHERE claimed_until >= ?")
+        .bind(now)
+        .fetch_one(pool)
+        .await
+        .map_err(q)?;
     let next: Option<i64> = sqlx::query_scalar(
-        "SELECT min(next_due) FROM watch WHERE paused = 0 AND next_due < 9223372036854775807 \
-         AND (claimed_until IS NULL OR claimed_until < ?)",
+        "SELECT next_due FROM watch WHERE paused = 0 AND next_due < 9223372036854775807 \
+         AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_due LIMIT 1",
     )
     .bind(now)
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
     .map_err(q)?;
-    let items: i64 = row.try_get("items").map_err(q)?;
-    let due: i64 = row.try_get("due").map_err(q)?;
-    let claimed: i64 = row.try_get("claimed").map_err(q)?;
     Ok(QueueStats {
         items: items.max(0) as u64,
         due: due.max(0) as u64,
@@ -899,9 +901,10 @@ pub(crate) async fn for_each_metrics(
 }
 
 pub(crate) async fn state_counts(pool: &SqlitePool) -> Result<Vec<StateCount>, StoreError> {
-    // Covered by the `watch_list_state` index: no table rows are read.
+    // Kept by triggers (migration 0008): no count over the items.
     let rows = sqlx::query(
-        "SELECT list, state, count(*) AS n FROM watch GROUP BY list, state ORDER BY list, state",
+        "SELECT list, nullif(state, '') AS state, items AS n FROM watch_counts \
+         WHERE items > 0 ORDER BY list, state",
     )
     .fetch_all(pool)
     .await
@@ -925,15 +928,20 @@ pub(crate) async fn watch_page(
     after: i64,
     limit: u64,
 ) -> Result<Vec<WatchInfo>, StoreError> {
+    // The page's ids first, from an index alone (the item id index, or `watch_list_item` for a
+    // list): joined in one statement, SQLite's planner sometimes read the whole table and sorted
+    // it (seconds at a million items).
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {INFO_COLUMNS} FROM watch w JOIN items i ON i.id = w.item_id WHERE w.item_id > "
+        "SELECT {INFO_COLUMNS} FROM watch w JOIN items i ON i.id = w.item_id WHERE w.item_id IN \
+         (SELECT item_id FROM watch WHERE item_id > "
     ));
     qb.push_bind(after);
     if let Some(list) = list {
-        qb.push(" AND w.list = ").push_bind(list);
+        qb.push(" AND list = ").push_bind(list);
     }
-    qb.push(" ORDER BY w.item_id LIMIT ")
-        .push_bind(limit.min(i64::MAX as u64) as i64);
+    qb.push(" ORDER BY item_id LIMIT ")
+        .push_bind(limit.min(i64::MAX as u64) as i64)
+        .push(") ORDER BY w.item_id");
     let rows = qb.build().fetch_all(pool).await.map_err(q)?;
     rows.iter()
         .map(info_row)

@@ -177,7 +177,7 @@ pub(crate) fn disappearance_kinds() -> Vec<String> {
 }
 
 pub(crate) async fn overview_data(state: &AppState) -> Result<Overview, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let now = obs.clock().now();
@@ -268,7 +268,7 @@ fn summarise(counts: Vec<StateCount>) -> Vec<ListSummary> {
 
 /// The watchlists' names (from the same bounded counts as the overview).
 pub(crate) async fn overview_lists(state: &AppState) -> Result<Vec<String>, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let counts = obs
         .archive()
         .store()
@@ -310,7 +310,7 @@ pub(crate) async fn items_data(state: &AppState, q: &ItemsQuery) -> Result<Items
             "per_page must be between 1 and {MAX_PER_PAGE}"
         )));
     }
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let items = obs
         .archive()
         .store()
@@ -389,7 +389,7 @@ pub struct ItemDetail {
 const ITEM_CAPTURES: usize = 200;
 
 pub(crate) async fn item_data(state: &AppState, id: i64) -> Result<ItemDetail, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let item = store
@@ -531,7 +531,7 @@ async fn api_events(
     }
     .resolve()?;
     let kinds: Vec<String> = q.kind.iter().filter(|k| !k.is_empty()).cloned().collect();
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let mut rows = obs
         .archive()
         .store()
@@ -575,7 +575,7 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 pub(crate) async fn search_index(
     state: &AppState,
 ) -> Result<std::sync::Arc<annals_search::SearchIndex>, ApiError> {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let mut slot = state.search.lock().await;
     let index = match slot.as_ref() {
         Some(i) => i.clone(),
@@ -879,7 +879,7 @@ pub(crate) async fn deletions_data(
         by_platform: Vec::new(),
     };
     let rows = {
-        let obs = state.observer.read().await;
+        let obs = state.reading();
         match annals_understand::lives(obs.archive().store(), list.as_deref()).await {
             Ok(rows) => rows,
             Err(annals_understand::Error::NoItems { .. }) => return Ok(out),
@@ -1030,9 +1030,10 @@ pub(crate) async fn watch_add(
         .policy
         .as_deref()
         .map(str::trim)
-        .filter(|p| !p.is_empty());
-    let mut obs = state.observer.write().await;
-    let outcomes = match obs.watch(&urls, &list, policy, req.seed).await {
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    let desk = state.desk.as_ref().ok_or(ApiError::NotFound)?;
+    let outcomes = match desk.watch(urls, list, policy, req.seed).await {
         Ok(o) => o,
         Err(annals_observer::ObserverError::Config(m)) => return Err(ApiError::BadRequest(m)),
         Err(e) => return Err(fail("watch", e)),
@@ -1063,18 +1064,17 @@ pub struct PauseRequest {
 }
 
 pub(crate) async fn set_paused(state: &AppState, id: i64, paused: bool) -> Result<(), ApiError> {
-    let mut obs = state.observer.write().await;
-    obs.archive()
-        .store()
+    let obs = state.reading();
+    let store = obs.archive().store();
+    store
         .watch_find(&id.to_string())
         .await
         .map_err(|e| fail("watch find", e))?
         .filter(|i| i.item_id == id)
         .ok_or(ApiError::NotFound)?;
-    // Archived as a control record, as `watch add` is: `annals reindex` restores it.
-    obs.set_paused(&[id], paused)
+    let desk = state.desk.as_ref().ok_or(ApiError::NotFound)?;
+    desk.set_paused(vec![id], paused)
         .await
-        .map(|_| ())
         .map_err(|e| fail("set paused", e))
 }
 
@@ -1151,8 +1151,8 @@ pub(crate) async fn set_list_policy(
             "list: give a name of 1 to {MAX_LIST_NAME} bytes"
         )));
     }
-    let mut obs = state.observer.write().await;
-    let known = obs
+    let known = state
+        .reading()
         .archive()
         .store()
         .watch_list(Some(list), Some(1))
@@ -1161,7 +1161,11 @@ pub(crate) async fn set_list_policy(
     if known.is_empty() {
         return Err(ApiError::NotFound);
     }
-    match obs.set_list_policy(list, policy).await {
+    let desk = state.desk.as_ref().ok_or(ApiError::NotFound)?;
+    match desk
+        .set_list_policy(list.to_string(), policy.to_string())
+        .await
+    {
         Ok(items) => Ok(PolicyOutcome {
             list: list.to_string(),
             policy: policy.to_string(),

@@ -16,13 +16,13 @@
 
 use std::sync::Arc;
 
-use annals_observer::Observer;
+use annals_archive::Archive;
+use annals_observer::{Clock, Observer, WatchDesk};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::RwLock;
 
 pub mod api;
 mod assets;
@@ -45,28 +45,81 @@ pub struct CsrfToken(pub String, pub Option<String>);
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub(crate) observer: Arc<RwLock<Observer>>,
+    /// Pages read through their own index connections: they never wait on the observer.
+    pub(crate) reading: Arc<Reading>,
+    /// Watch actions go to the task that owns the archive (absent when read-only).
+    pub(crate) desk: Option<WatchDesk>,
     pub(crate) public: bool,
     pub(crate) search: Arc<tokio::sync::Mutex<Option<Arc<annals_search::SearchIndex>>>>,
 }
 
+/// The archive as the pages read it, and the observer's clock.
+pub(crate) struct Reading {
+    archive: Archive,
+    clock: Arc<dyn Clock>,
+}
+
+impl Reading {
+    pub(crate) fn archive(&self) -> &Archive {
+        &self.archive
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+}
+
 impl AppState {
-    /// Serves `observer`'s archive with watch management (add, pause, resume).
+    /// Serves `observer`'s archive with watch management (add, pause, resume): the observer
+    /// moves to a task of its own that answers the watch actions, and pages read through
+    /// [`Archive::reader`]. Call it inside a tokio runtime.
     pub fn new(observer: Observer) -> AppState {
-        AppState {
-            observer: Arc::new(RwLock::new(observer)),
-            public: false,
-            search: Arc::new(tokio::sync::Mutex::new(None)),
-        }
+        let reading = Reading {
+            archive: observer.archive().reader(),
+            clock: observer.clock().clone(),
+        };
+        let (desk, queue) = WatchDesk::new();
+        let mut observer = observer;
+        tokio::spawn(async move { observer.attend(queue).await });
+        AppState::with_parts(reading, Some(desk), false)
     }
 
     /// Serves `observer`'s archive read-only: no watch management, no configuration shown, no
     /// POST route at all.
     pub fn public(observer: Observer) -> AppState {
+        let clock = observer.clock().clone();
+        let archive = observer.into_archive();
+        AppState::with_parts(Reading { archive, clock }, None, true)
+    }
+
+    /// Serves the archive of a running observer (`annals run --bind`): pages read through
+    /// `reader` (its [`Archive::reader`]), watch actions go to `desk`, which the observer
+    /// answers as it runs ([`Observer::run_with`]). With `public`, read-only.
+    pub fn beside(
+        reader: Archive,
+        clock: Arc<dyn Clock>,
+        desk: WatchDesk,
+        public: bool,
+    ) -> AppState {
+        let reading = Reading {
+            archive: reader,
+            clock,
+        };
+        AppState::with_parts(reading, (!public).then_some(desk), public)
+    }
+
+    fn with_parts(reading: Reading, desk: Option<WatchDesk>, public: bool) -> AppState {
         AppState {
-            public: true,
-            ..AppState::new(observer)
+            reading: Arc::new(reading),
+            desk,
+            public,
+            search: Arc::new(tokio::sync::Mutex::new(None)),
         }
+    }
+
+    /// What the pages read.
+    pub(crate) fn reading(&self) -> &Reading {
+        &self.reading
     }
 
     /// Whether the server is read-only.

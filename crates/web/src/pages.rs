@@ -328,7 +328,7 @@ async fn item(
 }
 
 async fn item_warc(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let result: Result<Vec<u8>, String> = async {
@@ -396,12 +396,19 @@ async fn item_wacz(State(state): State<AppState>, Path(id): Path<i64>) -> Respon
         "annals-web-{}-{id}-{nanos}.wacz",
         std::process::id()
     ));
+    // Pages read the archive and cannot sign: the observer signs a checkpoint first, so that
+    // the package proves everything archived until now. A published archive (`--public`) is
+    // never written by a GET: its latest checkpoint is used as it is.
+    if let Some(desk) = &state.desk
+        && let Err(e) = desk.checkpoint().await
+    {
+        tracing::warn!("item WACZ: no new checkpoint ({e}); the latest one is used");
+    }
     let result = {
-        let obs = state.observer.read().await;
+        let obs = state.reading();
         let mut opts = annals_archive::WaczExportOptions::default();
         opts.item = Some(id);
-        // A GET never writes the ledger on a published archive: its latest checkpoint is used.
-        opts.keep_checkpoint = state.public;
+        opts.keep_checkpoint = true;
         opts.title = Some(format!("annals item {id}"));
         obs.archive().export_wacz(&path, opts).await
     };
@@ -454,7 +461,7 @@ async fn item_wacz(State(state): State<AppState>, Path(id): Path<i64>) -> Respon
 }
 
 async fn item_proof(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let store = archive.store();
     let observations = match store.observations(id).await {
@@ -500,7 +507,7 @@ struct CapturePage {
 
 async fn load_capture(state: &AppState, key: &str) -> Result<annals_archive::Payload, ApiError> {
     let rid = record_id_of(key).ok_or(ApiError::NotFound)?;
-    let obs = state.observer.read().await;
+    let obs = state.reading();
     let archive = obs.archive();
     let c = api::find_capture(archive.store(), &rid)
         .await
