@@ -92,7 +92,11 @@ impl WatchDesk {
 
     /// Asks the observer to set `list`'s policy (archived as a control record, as `watch add`
     /// is); answers how many of the list's items now follow it.
-    pub async fn set_list_policy(&self, list: String, policy: String) -> Result<u64, ObserverError> {
+    pub async fn set_list_policy(
+        &self,
+        list: String,
+        policy: String,
+    ) -> Result<u64, ObserverError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(WatchCommand::ListPolicy {
