@@ -51,6 +51,8 @@ pub struct AppState {
     pub(crate) desk: Option<WatchDesk>,
     pub(crate) public: bool,
     pub(crate) search: Arc<tokio::sync::Mutex<Option<Arc<annals_search::SearchIndex>>>>,
+    /// The kept Deletions reports.
+    pub(crate) deletions: Arc<api::DeletionsCache>,
 }
 
 /// The archive as the pages read it, and the observer's clock.
@@ -114,6 +116,7 @@ impl AppState {
             desk,
             public,
             search: Arc::new(tokio::sync::Mutex::new(None)),
+            deletions: Arc::default(),
         }
     }
 

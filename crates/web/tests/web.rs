@@ -581,6 +581,27 @@ async fn deletions_report_is_the_analyses_own_output() {
         .await
         .unwrap();
     assert!(zh.contains("按原因") && zh.contains("按平台") && zh.contains("删除报告"));
+
+    // The report is kept: a new item changes its inputs, the next request is still answered
+    // at once from the kept report while one recomputation runs, and a later one sees it.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/watch", s.base))
+        .json(&json!({ "urls": ["https://example.com/kept"], "list": "web" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let stale = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
+    assert_eq!(stale["summary"]["items"], 3, "answered from the kept report");
+    let mut fresh = stale;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        fresh = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
+        if fresh["summary"]["items"] == 4 {
+            break;
+        }
+    }
+    assert_eq!(fresh["summary"]["items"], 4, "recomputed in the background: {fresh}");
 }
 
 /// A loopback site with one article, watched and observed once by the real observer, so the
