@@ -160,6 +160,9 @@ pub async fn web(args: &BenchWebArgs, quiet: bool) -> Result<()> {
         let url = format!("{base}{path}");
         let mut times = Vec::with_capacity(args.repeat);
         let mut bytes = 0;
+        // The first request's time, reported apart: a page that keeps a computed result (the
+        // Deletions report) pays for the computation there.
+        let mut first_ms = 0.0;
         for n in 0..args.repeat + 2 {
             let t = Instant::now();
             let r = client
@@ -174,6 +177,9 @@ pub async fn web(args: &BenchWebArgs, quiet: bool) -> Result<()> {
                 bail!("GET {path}: {status}");
             }
             bytes = body.len();
+            if n == 0 {
+                first_ms = ms;
+            }
             if n >= 2 {
                 times.push(ms);
             }
@@ -187,7 +193,7 @@ pub async fn web(args: &BenchWebArgs, quiet: bool) -> Result<()> {
         worst = worst.max(p95);
         rows.push(json!({
             "page": name, "path": path, "bytes": bytes,
-            "p50_ms": p50, "p95_ms": p95, "max_ms": max,
+            "p50_ms": p50, "p95_ms": p95, "max_ms": max, "first_ms": first_ms,
             "goal_met": max < GOAL_MS,
         }));
     }
@@ -233,22 +239,23 @@ fn print_table(r: &Value) {
         r["load_average"].as_str().unwrap_or("-"),
     );
     println!(
-        "{:<24} {:>9} {:>9} {:>9}  path",
-        "page", "p50 ms", "p95 ms", "max ms"
+        "{:<24} {:>9} {:>9} {:>9} {:>10}  path",
+        "page", "p50 ms", "p95 ms", "max ms", "first ms"
     );
     for p in r["pages"].as_array().into_iter().flatten() {
         println!(
-            "{:<24} {:>9.1} {:>9.1} {:>9.1}  {}  {}",
+            "{:<24} {:>9.1} {:>9.1} {:>9.1} {:>10.1}  {}  {}",
             p["page"].as_str().unwrap_or(""),
             p["p50_ms"].as_f64().unwrap_or(0.0),
             p["p95_ms"].as_f64().unwrap_or(0.0),
             p["max_ms"].as_f64().unwrap_or(0.0),
+            p["first_ms"].as_f64().unwrap_or(0.0),
             p["path"].as_str().unwrap_or(""),
             verdict(p["goal_met"].as_bool().unwrap_or(false)),
         );
     }
     println!(
-        "goal: every page under {} ms (max over {} requests)",
+        "goal: every page under {} ms (max over {} requests after two warm-up ones; the first request's time is shown apart)",
         r["goal_ms"], r["repeat"]
     );
 }
