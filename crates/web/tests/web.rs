@@ -592,7 +592,10 @@ async fn deletions_report_is_the_analyses_own_output() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let stale = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
-    assert_eq!(stale["summary"]["items"], 3, "answered from the kept report");
+    assert_eq!(
+        stale["summary"]["items"], 3,
+        "answered from the kept report"
+    );
     let mut fresh = stale;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -601,7 +604,10 @@ async fn deletions_report_is_the_analyses_own_output() {
             break;
         }
     }
-    assert_eq!(fresh["summary"]["items"], 4, "recomputed in the background: {fresh}");
+    assert_eq!(
+        fresh["summary"]["items"], 4,
+        "recomputed in the background: {fresh}"
+    );
 }
 
 /// A loopback site with one article, watched and observed once by the real observer, so the
