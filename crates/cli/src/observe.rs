@@ -337,8 +337,9 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<()> {
     if !cli.quiet {
         let q = obs.archive().store().queue_stats(clock.now()).await?;
         eprintln!(
-            "annals: observing {} items ({} due now) in {}; Ctrl-C stops cleanly",
+            "annals: observing {} items ({}{} due now) in {}; Ctrl-C stops cleanly",
             q.items,
+            if q.due_at_least { "at least " } else { "" },
             q.due,
             obs.archive().root().display()
         );

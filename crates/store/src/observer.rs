@@ -228,6 +228,8 @@ pub struct QueueStats {
     pub items: u64,
     /// Items due now.
     pub due: u64,
+    /// `due` is a lower bound: at least that many (counted only so far on a large queue).
+    pub due_at_least: bool,
     /// Items claimed by a worker.
     pub claimed: u64,
     /// Earliest next due time among unclaimed, unpaused items.

@@ -143,6 +143,8 @@ pub struct Health {
     pub items: u64,
     /// Due now.
     pub due: u64,
+    /// `due` is a lower bound (a large queue is counted only so far).
+    pub due_at_least: bool,
     /// Claimed by a worker.
     pub claimed: u64,
     /// Earliest next due time.
@@ -226,6 +228,7 @@ pub(crate) async fn overview_data(state: &AppState) -> Result<Overview, ApiError
         health: Health {
             items: q.items,
             due: q.due,
+            due_at_least: q.due_at_least,
             claimed: q.claimed,
             next_due: q.next_due,
             requests_per_min: requests as f64 / 10.0,
@@ -815,6 +818,10 @@ pub struct GroupInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct Deletions {
     pub list: Option<String>,
+    /// When this report was computed (RFC 3339); `None` on a report of no items.
+    pub computed_at: Option<String>,
+    /// The items changed since: a new report is being computed (reload to see it).
+    pub refreshing: bool,
     /// How the survival curve treats an interval (last seen live, first seen gone].
     pub estimator: String,
     pub min_term_items: u64,
@@ -827,6 +834,26 @@ pub struct Deletions {
     pub terms: Vec<TermInfo>,
     pub by_reason: Vec<GroupInfo>,
     pub by_platform: Vec<GroupInfo>,
+}
+
+impl Deletions {
+    /// A report of nothing yet, for the page shown while the first one is computed.
+    pub(crate) fn pending(q: &DeletionsQuery) -> Self {
+        Deletions {
+            list: non_empty(&q.list),
+            computed_at: None,
+            refreshing: false,
+            estimator: SURVIVAL_ESTIMATOR.into(),
+            min_term_items: q.min_term_items.unwrap_or(50),
+            summary: DeletionSummary::default(),
+            survival: Vec::new(),
+            latency: Vec::new(),
+            overall_share: None,
+            terms: Vec::new(),
+            by_reason: Vec::new(),
+            by_platform: Vec::new(),
+        }
+    }
 }
 
 /// The survival estimator the curve shows.
@@ -857,15 +884,34 @@ fn groups(report: &annals_analysis::DeletionReport) -> Vec<GroupInfo> {
 /// Reports kept per (list, min_term_items), at most this many.
 const DELETIONS_KEPT: usize = 16;
 
-/// A computed Deletions report and the inputs' version it was computed for.
+/// How long a request waits for a report being computed before it is answered "computing"
+/// (the page then reloads itself): a small archive's report comes in time, a million items'
+/// (about 10 s) does not, and no request waits longer than this.
+pub(crate) const DELETIONS_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// A list's Deletions report as kept (see [`deletions_data`]).
+#[derive(Default)]
 pub(crate) struct DeletionsEntry {
+    /// The inputs' version of `report`.
     version: u64,
-    report: Deletions,
-    refreshing: bool,
+    /// The newest computed report.
+    report: Option<Deletions>,
+    /// A computation under way: when it started, and a flag set when it ends.
+    running: Option<(i64, tokio::sync::watch::Receiver<bool>)>,
+    /// The last computation failed (already logged).
+    failed: bool,
 }
 
 /// The kept Deletions reports (see [`deletions_data`]).
 pub(crate) type DeletionsCache = std::sync::Mutex<HashMap<(Option<String>, u64), DeletionsEntry>>;
+
+/// What a request for a Deletions report gets.
+pub(crate) enum DeletionsAnswer {
+    /// The newest report (`refreshing` when a newer one is being computed).
+    Ready(Box<Deletions>),
+    /// The first report is being computed, since this time (Unix seconds).
+    Computing { started_at: i64 },
+}
 
 /// A cheap version of what the Deletions report reads: the items by list and state (a
 /// trigger-kept table), which moves whenever an item is added, disappears or reappears.
@@ -885,62 +931,95 @@ async fn deletions_version(state: &AppState) -> Result<u64, ApiError> {
     Ok(h.finish())
 }
 
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// The Deletions page's data. Computing it reads every item's life and segments every title
-/// (about 20 s at 1,000,000 items), so it is kept: a request whose inputs have not changed is
-/// answered from the kept report; one whose inputs changed is answered from it too while a
-/// single recomputation runs in the background (reload to see it). Only the first request
-/// for a list waits for the computation.
+/// (about 10 s at 1,000,000 items), so it is computed in the background and kept: a request
+/// whose inputs have not changed is answered from the kept report; one whose inputs changed
+/// is answered from it too, marked `refreshing`, while one recomputation runs. Without a kept
+/// report a request waits at most [`DELETIONS_WAIT`] for the computation, then is answered
+/// [`DeletionsAnswer::Computing`].
 pub(crate) async fn deletions_data(
     state: &AppState,
     q: &DeletionsQuery,
-) -> Result<Deletions, ApiError> {
-    let key = (non_empty(&q.list), q.min_term_items.unwrap_or(50));
+) -> Result<DeletionsAnswer, ApiError> {
+    let min_term_items = q.min_term_items.unwrap_or(50);
+    if min_term_items == 0 || min_term_items > 1_000_000_000 {
+        return Err(ApiError::BadRequest(
+            "min_term_items must be between 1 and 1000000000".into(),
+        ));
+    }
+    let key = (non_empty(&q.list), min_term_items);
     let version = deletions_version(state).await?;
-    {
+    let mut done = {
         let mut kept = state.deletions.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(e) = kept.get_mut(&key) {
-            if e.version != version && !e.refreshing {
-                e.refreshing = true;
-                let (state, q, key) = (state.clone(), q.clone(), key.clone());
-                tokio::spawn(async move {
-                    let fresh = compute_deletions(&state, &q).await;
+        if !kept.contains_key(&key) && kept.len() >= DELETIONS_KEPT {
+            // Only idle entries go: a running computation still finds its own.
+            kept.retain(|_, e| e.running.is_some());
+        }
+        let e = kept.entry(key.clone()).or_default();
+        if let Some(r) = &e.report
+            && e.version == version
+        {
+            return Ok(DeletionsAnswer::Ready(Box::new(r.clone())));
+        }
+        if e.failed && e.report.is_none() && e.running.is_none() {
+            // Said once; the next request tries again.
+            e.failed = false;
+            return Err(ApiError::Internal);
+        }
+        if e.running.is_none() {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            e.running = Some((unix_now(), rx));
+            let (state, q, key) = (state.clone(), q.clone(), key.clone());
+            tokio::spawn(async move {
+                let fresh = compute_deletions(&state, &q).await;
+                {
                     let mut kept = state.deletions.lock().unwrap_or_else(|p| p.into_inner());
+                    let e = kept.entry(key).or_default();
+                    e.running = None;
                     match fresh {
                         Ok(report) => {
-                            kept.insert(
-                                key,
-                                DeletionsEntry {
-                                    version,
-                                    report,
-                                    refreshing: false,
-                                },
-                            );
+                            e.version = version;
+                            e.report = Some(report);
+                            e.failed = false;
                         }
-                        Err(_) => {
-                            if let Some(e) = kept.get_mut(&key) {
-                                e.refreshing = false;
-                            }
-                        }
+                        Err(_) => e.failed = true,
                     }
-                });
-            }
-            return Ok(e.report.clone());
+                }
+                let _ = tx.send(true);
+            });
+        }
+        if let Some(r) = &e.report {
+            let mut r = r.clone();
+            r.refreshing = true;
+            return Ok(DeletionsAnswer::Ready(Box::new(r)));
+        }
+        match &e.running {
+            Some((_, rx)) => rx.clone(),
+            None => return Err(ApiError::Internal),
+        }
+    };
+    let _ = tokio::time::timeout(DELETIONS_WAIT, done.wait_for(|d| *d)).await;
+    let mut kept = state.deletions.lock().unwrap_or_else(|p| p.into_inner());
+    let e = kept.entry(key).or_default();
+    if let Some(r) = &e.report {
+        return Ok(DeletionsAnswer::Ready(Box::new(r.clone())));
+    }
+    match &e.running {
+        Some((started_at, _)) => Ok(DeletionsAnswer::Computing {
+            started_at: *started_at,
+        }),
+        None => {
+            e.failed = false;
+            Err(ApiError::Internal)
         }
     }
-    let report = compute_deletions(state, q).await?;
-    let mut kept = state.deletions.lock().unwrap_or_else(|p| p.into_inner());
-    if kept.len() >= DELETIONS_KEPT {
-        kept.clear();
-    }
-    kept.insert(
-        key,
-        DeletionsEntry {
-            version,
-            report: report.clone(),
-            refreshing: false,
-        },
-    );
-    Ok(report)
 }
 
 /// `annals report deletions`' own analyses, computed now.
@@ -948,13 +1027,10 @@ async fn compute_deletions(state: &AppState, q: &DeletionsQuery) -> Result<Delet
     use annals_analysis::deletions::{Grouping, Options, report};
     let list = non_empty(&q.list);
     let min_term_items = q.min_term_items.unwrap_or(50);
-    if min_term_items == 0 || min_term_items > 1_000_000_000 {
-        return Err(ApiError::BadRequest(
-            "min_term_items must be between 1 and 1000000000".into(),
-        ));
-    }
     let mut out = Deletions {
         list: list.clone(),
+        computed_at: None,
+        refreshing: false,
         estimator: SURVIVAL_ESTIMATOR.into(),
         min_term_items,
         summary: DeletionSummary::default(),
@@ -1049,14 +1125,27 @@ async fn compute_deletions(state: &AppState, q: &DeletionsQuery) -> Result<Delet
         .collect();
     out.by_reason = groups(&main);
     out.by_platform = groups(&platforms);
+    out.computed_at = Some(crate::view::when(unix_now(), "").iso);
     Ok(out)
 }
 
 async fn api_deletions(
     State(state): State<AppState>,
     Query(q): Query<DeletionsQuery>,
-) -> Result<Json<Deletions>, ApiError> {
-    Ok(Json(deletions_data(&state, &q).await?))
+) -> Result<Response, ApiError> {
+    Ok(match deletions_data(&state, &q).await? {
+        DeletionsAnswer::Ready(d) => Json(*d).into_response(),
+        DeletionsAnswer::Computing { started_at } => (
+            StatusCode::ACCEPTED,
+            [(axum::http::header::RETRY_AFTER, "2")],
+            Json(serde_json::json!({
+                "status": "computing",
+                "started_at": crate::view::when(started_at, "").iso,
+                "retry_after_s": 2,
+            })),
+        )
+            .into_response(),
+    })
 }
 
 // ---------------------------------------------------------------- watch management

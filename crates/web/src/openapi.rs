@@ -157,15 +157,18 @@ pub fn document(public: bool) -> Value {
             "/api/v1/deletions".into(),
             json!({ "get": {
                 "summary": "The deletion report of `annals report deletions`: midpoint Kaplan–Meier survival, latency on log-spaced bins, per-term exact binomial tests, deletions by reason and platform",
+                "description": "Computed in the background and kept. 202 while the first report of these parameters is being computed (ask again after `Retry-After` seconds); once one exists it is served at once, with `refreshing` set while a newer one is computed because the items changed.",
                 "parameters": [
                     { "name": "list", "in": "query", "schema": { "type": "string" } },
                     { "name": "min_term_items", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1_000_000_000 } }
                 ],
                 "responses": {
                     "200": ok(json!({ "type": "object",
-                        "required": ["list", "estimator", "min_term_items", "summary", "survival", "latency", "overall_share", "terms", "by_reason", "by_platform"],
+                        "required": ["list", "computed_at", "refreshing", "estimator", "min_term_items", "summary", "survival", "latency", "overall_share", "terms", "by_reason", "by_platform"],
                         "properties": {
                             "list": nullable("string"),
+                            "computed_at": { "type": "string", "format": "date-time", "nullable": true },
+                            "refreshing": { "type": "boolean" },
                             "estimator": { "type": "string", "enum": [crate::api::SURVIVAL_ESTIMATOR] },
                             "min_term_items": { "type": "integer" },
                             "summary": { "type": "object", "required": ["items", "gone", "excluded"], "properties": {
@@ -196,6 +199,16 @@ pub fn document(public: bool) -> Value {
                             "by_reason": group.clone(),
                             "by_platform": group
                         }})),
+                    "202": {
+                        "description": "The report is being computed",
+                        "headers": { "Retry-After": { "schema": { "type": "integer" } } },
+                        "content": { "application/json": { "schema": { "type": "object",
+                            "required": ["status", "started_at", "retry_after_s"], "properties": {
+                                "status": { "type": "string", "enum": ["computing"] },
+                                "started_at": { "type": "string", "format": "date-time" },
+                                "retry_after_s": { "type": "integer" }
+                            }}}}
+                    },
                     "400": error_response("bad parameters")
                 }
             }}),
@@ -313,8 +326,8 @@ pub fn document(public: bool) -> Value {
                         "states": { "type": "object", "additionalProperties": { "type": "integer" } }
                     }}},
                     "disappearances": { "type": "array", "items": { "$ref": "#/components/schemas/Event" } },
-                    "health": { "type": "object", "required": ["items", "due", "claimed", "requests_per_min", "blocked_hosts"], "properties": {
-                        "items": { "type": "integer" }, "due": { "type": "integer" }, "claimed": { "type": "integer" },
+                    "health": { "type": "object", "required": ["items", "due", "due_at_least", "claimed", "requests_per_min", "blocked_hosts"], "properties": {
+                        "items": { "type": "integer" }, "due": { "type": "integer" }, "due_at_least": { "type": "boolean" }, "claimed": { "type": "integer" },
                         "next_due": nullable("integer"), "requests_per_min": { "type": "number" },
                         "blocked_hosts": { "type": "array", "items": { "type": "object", "required": ["host", "until", "strikes"], "properties": {
                             "host": { "type": "string" }, "until": { "type": "integer" }, "strikes": { "type": "integer" }

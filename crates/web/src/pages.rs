@@ -794,6 +794,10 @@ struct DeletionsPage {
     reasons: Vec<(api::GroupInfo, String, String)>,
     platforms: Vec<(api::GroupInfo, String, String)>,
     d: api::Deletions,
+    /// When the report was computed.
+    computed_at: Option<When>,
+    /// The first report is being computed, since then (the page reloads itself).
+    computing: Option<When>,
 }
 
 async fn deletions(
@@ -804,10 +808,21 @@ async fn deletions(
     Query(q): Query<api::DeletionsQuery>,
 ) -> Response {
     let page = ctx(&state, &uri, &headers, csrf.as_deref());
-    let d = match api::deletions_data(&state, &q).await {
-        Ok(d) => d,
+    let (d, computing) = match api::deletions_data(&state, &q).await {
+        Ok(api::DeletionsAnswer::Ready(d)) => (*d, None),
+        Ok(api::DeletionsAnswer::Computing { started_at }) => {
+            let d = api::Deletions::pending(&q);
+            (d, Some(when(started_at, "")))
+        }
         Err(e) => return page_error(&page, e),
     };
+    let computed_at = d
+        .computed_at
+        .as_deref()
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| when(t.unix_timestamp(), ""));
     let lang = page.lang;
     let s = &d.summary;
     let api = {
@@ -862,9 +877,15 @@ async fn deletions(
         reasons: groups(&d.by_reason),
         platforms: groups(&d.by_platform),
         d,
+        computed_at,
+        computing,
         page,
     };
-    render(&t, &t.page, &uri)
+    let mut res = render(&t, &t.page, &uri);
+    if t.computing.is_some() && res.status() == StatusCode::OK {
+        *res.status_mut() = StatusCode::ACCEPTED;
+    }
+    res
 }
 
 // ---------------------------------------------------------------- watch

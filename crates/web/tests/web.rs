@@ -110,6 +110,25 @@ async fn get(base: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// A Deletions report as a client gets it: asked again while the server answers 202 (being
+/// computed, after `Retry-After`, here sooner), which it says with its status and start time.
+async fn deletions_of(base: &str, path: &str) -> Value {
+    for _ in 0..1200 {
+        let r = get(base, path).await;
+        if r.status() == 202 {
+            assert_eq!(r.headers()["retry-after"], "2");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["status"], "computing", "{v}");
+            assert!(v["started_at"].as_str().unwrap().ends_with('Z'), "{v}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        }
+        assert_eq!(r.status(), 200, "{path}");
+        return r.json().await.unwrap();
+    }
+    panic!("{path}: still computing after a minute");
+}
+
 async fn json_of(base: &str, path: &str) -> Value {
     let r = get(base, path).await;
     assert_eq!(r.status(), 200, "{path}");
@@ -506,7 +525,7 @@ async fn behind_auth_every_change_needs_the_session_csrf_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_report_is_the_analyses_own_output() {
     let s = server(false).await;
-    let d = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
+    let d = deletions_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
     assert_eq!(d["summary"]["items"], 3, "{d}");
     assert_eq!(d["summary"]["gone"], 1, "{d}");
     assert_eq!(d["estimator"], "kaplan-meier-interval-midpoint");
@@ -557,7 +576,7 @@ async fn deletions_report_is_the_analyses_own_output() {
     );
     assert!(d["by_reason"].as_array().unwrap().len() >= 2, "{d}");
     // A list without items: an empty report, not an error.
-    let empty = json_of(&s.base, "/api/v1/deletions?list=nothing-here").await;
+    let empty = deletions_of(&s.base, "/api/v1/deletions?list=nothing-here").await;
     assert_eq!(empty["summary"]["items"], 0);
     let bad = get(&s.base, "/api/v1/deletions?min_term_items=0").await;
     assert_eq!(bad.status(), 400);
@@ -575,11 +594,23 @@ async fn deletions_report_is_the_analyses_own_output() {
     assert!(page.contains("id=\"term-table\"") && page.contains("台风"));
     assert!(page.contains("href=\"/deletions\""), "linked from the nav");
     assert!(!page.contains("<script>alert"), "terms are escaped");
-    let zh = get(&s.base, "/deletions?lang=zh")
-        .await
-        .text()
-        .await
-        .unwrap();
+    // Another report (the default min_term_items): while it is computed the page says so,
+    // with a 202, and reloads itself.
+    let mut zh = get(&s.base, "/deletions?lang=zh").await;
+    for _ in 0..1200 {
+        if zh.status() != 202 {
+            break;
+        }
+        let text = zh.text().await.unwrap();
+        assert!(
+            text.contains("id=\"deletions-computing\"") && text.contains("http-equiv=\"refresh\"")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        zh = get(&s.base, "/deletions?lang=zh").await;
+    }
+    assert_eq!(zh.status(), 200);
+    let zh = zh.text().await.unwrap();
+    assert!(zh.contains("计算时间"), "when it was computed is shown");
     assert!(zh.contains("按原因") && zh.contains("按平台") && zh.contains("删除报告"));
 
     // The report is kept: a new item changes its inputs, the next request is still answered
@@ -591,15 +622,16 @@ async fn deletions_report_is_the_analyses_own_output() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let stale = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
+    let stale = deletions_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
     assert_eq!(
         stale["summary"]["items"], 3,
         "answered from the kept report"
     );
+    assert_eq!(stale["refreshing"], true, "{stale}");
     let mut fresh = stale;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        fresh = json_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
+        fresh = deletions_of(&s.base, "/api/v1/deletions?min_term_items=1").await;
         if fresh["summary"]["items"] == 4 {
             break;
         }

@@ -11,7 +11,9 @@
 //! 3. The real application (`annals_web::app`, as `annals serve` builds it, without logins) is
 //!    served on loopback and each path of [`PAGES`] is requested `--repeat` times after two
 //!    warm-up requests: p50, p95 and max of the time to the whole response body (loopback HTTP
-//!    included, a fraction of a millisecond).
+//!    included, a fraction of a millisecond). A path answered 202 (the Deletions report, computed
+//!    in the background the first time) is asked again every 100 ms until it is ready: the
+//!    first request's time and the seconds until ready are reported apart.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -163,7 +165,14 @@ pub async fn web(args: &BenchWebArgs, quiet: bool) -> Result<()> {
         // The first request's time, reported apart: a page that keeps a computed result (the
         // Deletions report) pays for the computation there.
         let mut first_ms = 0.0;
-        for n in 0..args.repeat + 2 {
+        // A page answered 202 is being computed in the background (the Deletions report):
+        // asked again every 100 ms, untimed, until it is ready; how long that took is
+        // reported apart.
+        let mut ready_s: Option<f64> = None;
+        let mut computing = false;
+        let mut n = 0;
+        let asked = Instant::now();
+        while n < args.repeat + 2 {
             let t = Instant::now();
             let r = client
                 .get(&url)
@@ -176,13 +185,25 @@ pub async fn web(args: &BenchWebArgs, quiet: bool) -> Result<()> {
             if !status.is_success() {
                 bail!("GET {path}: {status}");
             }
-            bytes = body.len();
-            if n == 0 {
+            if n == 0 && first_ms == 0.0 {
                 first_ms = ms;
             }
+            if status == reqwest::StatusCode::ACCEPTED {
+                computing = true;
+                if asked.elapsed() > Duration::from_secs(600) {
+                    bail!("GET {path}: still being computed after 10 minutes");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            if computing && ready_s.is_none() {
+                ready_s = Some(asked.elapsed().as_secs_f64());
+            }
+            bytes = body.len();
             if n >= 2 {
                 times.push(ms);
             }
+            n += 1;
         }
         times.sort_by(f64::total_cmp);
         let (p50, p95, max) = (
@@ -194,6 +215,7 @@ pub async fn web(args: &BenchWebArgs, quiet: bool) -> Result<()> {
         rows.push(json!({
             "page": name, "path": path, "bytes": bytes,
             "p50_ms": p50, "p95_ms": p95, "max_ms": max, "first_ms": first_ms,
+            "ready_s": ready_s,
             "goal_met": max < GOAL_MS,
         }));
     }
@@ -239,23 +261,27 @@ fn print_table(r: &Value) {
         r["load_average"].as_str().unwrap_or("-"),
     );
     println!(
-        "{:<24} {:>9} {:>9} {:>9} {:>10}  path",
-        "page", "p50 ms", "p95 ms", "max ms", "first ms"
+        "{:<24} {:>9} {:>9} {:>9} {:>10} {:>8}  path",
+        "page", "p50 ms", "p95 ms", "max ms", "first ms", "ready s"
     );
     for p in r["pages"].as_array().into_iter().flatten() {
         println!(
-            "{:<24} {:>9.1} {:>9.1} {:>9.1} {:>10.1}  {}  {}",
+            "{:<24} {:>9.1} {:>9.1} {:>9.1} {:>10.1} {:>8}  {}  {}",
             p["page"].as_str().unwrap_or(""),
             p["p50_ms"].as_f64().unwrap_or(0.0),
             p["p95_ms"].as_f64().unwrap_or(0.0),
             p["max_ms"].as_f64().unwrap_or(0.0),
             p["first_ms"].as_f64().unwrap_or(0.0),
+            p["ready_s"]
+                .as_f64()
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "-".into()),
             p["path"].as_str().unwrap_or(""),
             verdict(p["goal_met"].as_bool().unwrap_or(false)),
         );
     }
     println!(
-        "goal: every page under {} ms (max over {} requests after two warm-up ones; the first request's time is shown apart)",
+        "goal: every page under {} ms (max over {} requests after two warm-up ones; the first request's time, and for a report computed in the background the seconds until it was ready, are shown apart)",
         r["goal_ms"], r["repeat"]
     );
 }
