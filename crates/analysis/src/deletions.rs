@@ -309,27 +309,7 @@ pub fn report(items: &[ItemLife], options: &Options) -> Result<DeletionReport, E
             "rate horizon must not be negative".into(),
         ));
     }
-    let mut excluded = Vec::new();
-    let mut used: Vec<&ItemLife> = Vec::with_capacity(items.len());
-    for item in items {
-        let in_range = |t: i64| t.unsigned_abs() <= MAX_ABS_TIME;
-        let times_in_range = in_range(item.published_at)
-            && in_range(item.last_seen_live)
-            && item.first_seen_gone.is_none_or(in_range)
-            && item.first_observed.is_none_or(in_range);
-        let why = match item.first_seen_gone {
-            _ if !times_in_range => Some("time beyond ±2^40 s (year ±34,800)"),
-            Some(g) if g < item.last_seen_live => Some("first_seen_gone before last_seen_live"),
-            _ if item.last_seen_live < item.published_at => {
-                Some("last_seen_live before published_at")
-            }
-            _ => None,
-        };
-        match why {
-            Some(why) => excluded.push((item.item_id.clone(), why.to_owned())),
-            None => used.push(item),
-        }
-    }
+    let (used, excluded) = usable(items);
 
     let km = kaplan_meier(&used.iter().map(|i| subject(i)).collect::<Vec<_>>());
     let turnbull_estimate = turnbull(
@@ -645,6 +625,44 @@ fn term_tests(used: &[&ItemLife], p0: f64, min_items: u64) -> Vec<TermRow> {
             .then(a.term.cmp(&b.term))
     });
     rows
+}
+
+/// The items the analyses use, and those they leave out with the reason (inconsistent or
+/// out-of-range times).
+fn usable(items: &[ItemLife]) -> (Vec<&ItemLife>, Vec<(String, String)>) {
+    let mut excluded = Vec::new();
+    let mut used: Vec<&ItemLife> = Vec::with_capacity(items.len());
+    for item in items {
+        let in_range = |t: i64| t.unsigned_abs() <= MAX_ABS_TIME;
+        let times_in_range = in_range(item.published_at)
+            && in_range(item.last_seen_live)
+            && item.first_seen_gone.is_none_or(in_range)
+            && item.first_observed.is_none_or(in_range);
+        let why = match item.first_seen_gone {
+            _ if !times_in_range => Some("time beyond ±2^40 s (year ±34,800)"),
+            Some(g) if g < item.last_seen_live => Some("first_seen_gone before last_seen_live"),
+            _ if item.last_seen_live < item.published_at => {
+                Some("last_seen_live before published_at")
+            }
+            _ => None,
+        };
+        match why {
+            Some(why) => excluded.push((item.item_id.clone(), why.to_owned())),
+            None => used.push(item),
+        }
+    }
+    (used, excluded)
+}
+
+/// Only the per-group rows of [`report`] (`groups` and `group_logrank`), for a caller that
+/// already has the rest of a report and wants another grouping of the same items.
+pub fn group_summaries(
+    items: &[ItemLife],
+    grouping: Grouping,
+    min_term_items: u64,
+) -> (Vec<GroupRow>, Option<LogRank>) {
+    let (used, _) = usable(items);
+    group_rows(&used, grouping, min_term_items)
 }
 
 fn group_rows(
@@ -1648,6 +1666,10 @@ mod tests {
             (overall.chi_square - 16.792940989216547).abs() < 1e-9,
             "{overall:?}"
         );
+        // The groups alone (another grouping of items a report was made of): the same rows.
+        let (groups, logrank) = group_summaries(&items, Grouping::Platform, 50);
+        assert_eq!(format!("{groups:?}"), format!("{:?}", r.groups));
+        assert_eq!(format!("{logrank:?}"), format!("{:?}", r.group_logrank));
         assert!(
             r.groups
                 .iter()

@@ -185,9 +185,14 @@ impl Observer {
                     }
                 })?;
         }
-        let policy = policy
-            .map(str::to_string)
-            .unwrap_or_else(|| self.config.list_policy(list));
+        // An explicit policy, else the one last set for the list, else annals.toml's.
+        let policy = match policy {
+            Some(p) => p.to_string(),
+            None => match self.store().list_policy(list).await? {
+                Some(p) => p,
+                None => self.config.list_policy(list),
+            },
+        };
         // In chunks: memory stays flat however long the list is.
         let mut outcomes = Vec::with_capacity(inputs.len());
         for chunk in inputs.chunks(2000) {

@@ -54,3 +54,10 @@ BEGIN
     ON CONFLICT (item_id) DO UPDATE SET gone_event = excluded.gone_event
     WHERE lives.gone_event IS NULL OR lives.gone_event > excluded.gone_event;
 END;
+
+-- A watchlist's policy as last set (`Observer::set_list_policy`, archived as a control record):
+-- items added to the list later get it too.
+CREATE TABLE list_policies (
+    list   TEXT PRIMARY KEY,
+    policy TEXT NOT NULL
+);

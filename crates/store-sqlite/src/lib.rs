@@ -941,6 +941,19 @@ impl Store for SqliteStore {
         Box::pin(observer::set_list_policy(&self.pool, list, policy))
     }
 
+    fn list_policy<'a>(
+        &'a self,
+        list: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT policy FROM list_policies WHERE list = ?")
+                .bind(list)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(q)
+        })
+    }
+
     fn state_counts(&self) -> BoxFuture<'_, Result<Vec<StateCount>, StoreError>> {
         Box::pin(observer::state_counts(&self.pool))
     }

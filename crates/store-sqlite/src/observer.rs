@@ -775,12 +775,23 @@ pub(crate) async fn set_list_policy(
     list: &str,
     policy: &str,
 ) -> Result<u64, StoreError> {
+    let mut tx = pool.begin().await.map_err(q)?;
     let r = sqlx::query("UPDATE watch SET policy = ? WHERE list = ?")
         .bind(policy)
         .bind(list)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(q)?;
+    sqlx::query(
+        "INSERT INTO list_policies (list, policy) VALUES (?, ?) \
+         ON CONFLICT (list) DO UPDATE SET policy = excluded.policy",
+    )
+    .bind(list)
+    .bind(policy)
+    .execute(&mut *tx)
+    .await
+    .map_err(q)?;
+    tx.commit().await.map_err(q)?;
     Ok(r.rows_affected())
 }
 

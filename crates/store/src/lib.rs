@@ -357,12 +357,19 @@ pub trait Store: Send + Sync {
         paused: bool,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Sets the policy of every item of a watchlist; returns how many items it covers.
+    /// Sets the policy of every item of a watchlist, and of items added to it later; returns
+    /// how many items it covers now.
     fn set_list_policy<'a>(
         &'a self,
         list: &'a str,
         policy: &'a str,
     ) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    /// The policy last set for a watchlist with [`Store::set_list_policy`], if any.
+    fn list_policy<'a>(
+        &'a self,
+        list: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
 
     // ---- Browsing (the web UI): pages of rows, never whole tables. ----
 

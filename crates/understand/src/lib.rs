@@ -79,23 +79,40 @@ pub async fn lives(store: &dyn Store, list: Option<&str>) -> Result<Vec<LifeRow>
 }
 
 /// The analyses' items; with `terms`, each carries the words of its title, segmented as the
-/// search index does (jieba, folding; no user dictionary).
+/// search index does (jieba, folding; no user dictionary), on up to four threads.
 pub fn deletion_lives(rows: &[LifeRow], terms: bool) -> Result<Vec<ItemLife>, Error> {
-    let analyzer = if terms {
-        Some(annals_search::Analyzer::new(None)?)
-    } else {
-        None
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let terms = match (&analyzer, &r.title) {
-                (Some(a), Some(t)) => a.terms(t),
-                _ => Vec::new(),
-            };
-            life(r, terms)
-        })
-        .collect())
+    if !terms {
+        return Ok(rows.iter().map(|r| life(r, Vec::new())).collect());
+    }
+    let analyzer = annals_search::Analyzer::new(None)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let chunk = rows.len().div_ceil(threads).max(1);
+    Ok(std::thread::scope(|s| {
+        let parts: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                let mut segmenter = analyzer.segmenter();
+                s.spawn(move || {
+                    part.iter()
+                        .map(|r| {
+                            let terms = r
+                                .title
+                                .as_deref()
+                                .map(|t| segmenter.terms(t))
+                                .unwrap_or_default();
+                            life(r, terms)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    }))
 }
 
 /// The deletion report of `rows` (terms are gathered when `options` groups by term).

@@ -863,9 +863,8 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-fn groups(report: &annals_analysis::DeletionReport) -> Vec<GroupInfo> {
-    report
-        .groups
+fn groups(groups: &[annals_analysis::deletions::GroupRow]) -> Vec<GroupInfo> {
+    groups
         .iter()
         .map(|g| GroupInfo {
             group: g.group.clone(),
@@ -1058,9 +1057,13 @@ async fn compute_deletions(state: &AppState, q: &DeletionsQuery) -> Result<Delet
             ..Options::default()
         };
         let with_terms = annals_understand::deletion_lives(&rows, true)?;
+        drop(rows);
         let main = report(&with_terms, &by(Grouping::Reason))?;
-        let plain = annals_understand::deletion_lives(&rows, false)?;
-        let platforms = report(&plain, &by(Grouping::Platform))?;
+        let (platforms, _) = annals_analysis::deletions::group_summaries(
+            &with_terms,
+            Grouping::Platform,
+            min_term_items,
+        );
         Ok::<_, annals_understand::Error>((main, platforms))
     })
     .await
@@ -1123,7 +1126,7 @@ async fn compute_deletions(state: &AppState, q: &DeletionsQuery) -> Result<Delet
             q_value: t.q_value,
         })
         .collect();
-    out.by_reason = groups(&main);
+    out.by_reason = groups(&main.groups);
     out.by_platform = groups(&platforms);
     out.computed_at = Some(crate::view::when(unix_now(), "").iso);
     Ok(out)

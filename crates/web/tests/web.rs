@@ -904,7 +904,7 @@ async fn pause_and_policy_survive_a_reindex() {
     assert_eq!(obs.set_paused(&[two], false).await.unwrap(), 1);
     assert_eq!(obs.set_list_policy("web", "daily").await.unwrap(), 2);
     assert!(obs.set_list_policy("web", "sometimes").await.is_err());
-    // Watched after the policy change: the list's default, as before.
+    // Watched after the policy change: the list's policy as set, not annals.toml's default.
     let later = obs
         .watch(
             &["https://example.com/three".to_string()],
@@ -944,5 +944,23 @@ async fn pause_and_policy_survive_a_reindex() {
     assert_eq!(find("https://example.com/one").policy, "daily");
     assert_eq!(find("https://example.com/two").policy, "daily");
     assert_eq!(later[0].url.as_deref(), Some("https://example.com/three"));
-    assert_eq!(find("https://example.com/three").policy, "default");
+    assert_eq!(find("https://example.com/three").policy, "daily");
+    // Another list keeps the default.
+    let other = obs
+        .watch(
+            &["https://example.com/four".to_string()],
+            "news",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    let info = obs
+        .archive()
+        .store()
+        .watch_list(Some("news"), None)
+        .await
+        .unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(info[0].policy, "default");
 }
