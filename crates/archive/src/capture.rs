@@ -47,9 +47,35 @@ fn build_prepared(records: Vec<Vec<u8>>, level: u32) -> Vec<Prepared> {
             reads.push(read);
         }
     }
-    (0..reads.len())
-        .map(|i| prepare(&reads[i], reads.get(i + 1).map(|n| &n.record), level))
-        .collect()
+    let one = |i: usize| prepare(&reads[i], reads.get(i + 1).map(|n| &n.record), level);
+    // Compressing and hashing is most of the cost of a large batch (an imported table's rows):
+    // it is shared among the cores, each preparing a contiguous run of records.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(reads.len() / 256)
+        .min(8);
+    if threads < 2 {
+        return (0..reads.len()).map(one).collect();
+    }
+    let per = reads.len().div_ceil(threads);
+    let one = &one;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..reads.len())
+            .step_by(per)
+            .map(|start| {
+                let end = (start + per).min(reads.len());
+                scope.spawn(move || (start..end).map(one).collect::<Vec<Prepared>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(reads.len());
+        for part in parts {
+            match part.join() {
+                Ok(p) => out.extend(p),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
 }
 
 impl Archive {

@@ -282,18 +282,36 @@ async fn target_ids<'c>(
             }
         }
     }
-    for k in keys {
-        if ids.contains_key(&k) {
-            continue;
+    // The new pairs in multi-row inserts (a table import adds one per row): each returned id is
+    // matched to its pair by value, not by the order of the returned rows.
+    let new: Vec<TargetKey<'c>> = keys.into_iter().filter(|k| !ids.contains_key(k)).collect();
+    for chunk in new.chunks(400) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO targets (url, urlkey) ");
+        qb.push_values(chunk, |mut b, (url, key)| {
+            b.push_bind(*url).push_bind(*key);
+        });
+        qb.push(" RETURNING id, url, urlkey");
+        let at: std::collections::HashMap<(Option<&str>, &str), usize> =
+            chunk.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let rows = qb.build().fetch_all(&mut **tx).await.map_err(q)?;
+        if rows.len() != chunk.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} targets inserted but {} ids returned",
+                chunk.len(),
+                rows.len()
+            )));
         }
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO targets (url, urlkey) VALUES (?, ?) RETURNING id")
-                .bind(k.0)
-                .bind(k.1)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(q)?;
-        ids.insert(k, id);
+        for r in rows {
+            let id: i64 = r.try_get(0).map_err(q)?;
+            let url: Option<String> = r.try_get(1).map_err(q)?;
+            let key: String = r.try_get(2).map_err(q)?;
+            let Some(&i) = at.get(&(url.as_deref(), key.as_str())) else {
+                return Err(StoreError::Corrupt(format!(
+                    "an inserted target came back as {url:?} {key:?}"
+                )));
+            };
+            ids.insert(chunk[i], id);
+        }
     }
     Ok(ids)
 }
@@ -423,8 +441,9 @@ impl Store for SqliteStore {
             names.extend(ledger.leaves.iter().map(|(_, f, _, _)| f.as_str()));
             let files = file_ids(&mut tx, names).await?;
             let targets = target_ids(&mut tx, captures).await?;
-            // Multi-row inserts: 16 columns, 50 rows stays under SQLite's 999-variable limit.
-            for chunk in captures.chunks(50) {
+            // Multi-row inserts: 16 columns, 500 rows stays under the bundled SQLite's limit of
+            // 32,766 variables (fewer statements: a table import commits thousands of rows).
+            for chunk in captures.chunks(500) {
                 let mut qb: QueryBuilder<Sqlite> =
                     QueryBuilder::new(format!("INSERT INTO capture_rows ({ROW_COLUMNS}) "));
                 let mut err = None;
@@ -464,7 +483,7 @@ impl Store for SqliteStore {
                 }
                 qb.build().execute(&mut *tx).await.map_err(q)?;
             }
-            for chunk in ledger.leaves.chunks(200) {
+            for chunk in ledger.leaves.chunks(2000) {
                 let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
                     "INSERT INTO ledger_leaves (leaf_index, file_id, warc_offset, leaf_hash) ",
                 );

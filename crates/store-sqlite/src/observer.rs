@@ -361,7 +361,7 @@ pub(crate) async fn commit_observed(
         stored.push((metrics, hash));
     }
     let mut stored = stored.into_iter();
-    for chunk in batch.observations.chunks(90) {
+    for chunk in batch.observations.chunks(900) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO observations (item_id, observed_at, state, code, message, http_status, \
              metrics, content_hash, record_id) ",
@@ -380,7 +380,7 @@ pub(crate) async fn commit_observed(
         });
         qb.build().execute(&mut *tx).await.map_err(q)?;
     }
-    for chunk in batch.contents.chunks(100) {
+    for chunk in batch.contents.chunks(1000) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO contents (item_id, content_hash, first_seen, title, body, author, \
              published_at) ",
@@ -397,7 +397,7 @@ pub(crate) async fn commit_observed(
         qb.push(" ON CONFLICT DO NOTHING");
         qb.build().execute(&mut *tx).await.map_err(q)?;
     }
-    for chunk in batch.events.chunks(100) {
+    for chunk in batch.events.chunks(1000) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO events (item_id, kind, at, state, last_seen_live, first_seen_gone, detail) ",
         );
@@ -413,7 +413,7 @@ pub(crate) async fn commit_observed(
         qb.build().execute(&mut *tx).await.map_err(q)?;
     }
     // One row per item (a batch may observe an item more than once), then one UPDATE … FROM
-    // per 100 items.
+    // per 1,000 items.
     let mut merged: Vec<ItemUpdate> = Vec::with_capacity(batch.updates.len());
     let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for u in &batch.updates {
@@ -435,7 +435,7 @@ pub(crate) async fn commit_observed(
             }
         }
     }
-    for chunk in merged.chunks(100) {
+    for chunk in merged.chunks(1000) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "WITH u (item_id, state, last_observed, last_seen_live, n, failures, next_due, \
              priority, timeline) AS (VALUES ",
