@@ -669,6 +669,40 @@ Examples:
         #[command(flatten)]
         opts: WatchOpts,
     },
+    /// Stop observing items for now (archived, so `annals reindex` keeps it).
+    #[command(
+        after_help = "Items are named by row id (the ID column of `annals watch ls`), URL or platform id.
+
+Example:
+  annals watch pause 12 https://www.zhihu.com/question/19550225"
+    )]
+    Pause {
+        /// Items: row ids, URLs or platform ids.
+        #[arg(required = true, value_name = "ITEM")]
+        items: Vec<String>,
+    },
+    /// Observe paused items again.
+    #[command(after_help = "Example:
+  annals watch resume 12")]
+    Resume {
+        /// Items: row ids, URLs or platform ids.
+        #[arg(required = true, value_name = "ITEM")]
+        items: Vec<String>,
+    },
+    /// Set a watchlist's policy: for its items now and for items added to it later.
+    #[command(
+        after_help = "Policies: default, hot (young items often), daily, or a list defined in annals.toml.
+The change is archived as a control record, so `annals reindex` restores it.
+
+Example:
+  annals watch policy breaking hot"
+    )]
+    Policy {
+        /// The watchlist.
+        list: String,
+        /// The policy.
+        policy: String,
+    },
     /// List watched items: state, last seen, next due.
     #[command(after_help = "Example:
   annals watch ls --list breaking")]

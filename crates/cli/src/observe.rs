@@ -156,12 +156,51 @@ pub async fn watch(cli: &Cli, cmd: &Watch) -> Result<()> {
             }
             watch_add(cli, &urls, opts, false).await
         }
+        Watch::Pause { items } => watch_pause(cli, items, true).await,
+        Watch::Resume { items } => watch_pause(cli, items, false).await,
+        Watch::Policy { list, policy } => {
+            let mut obs = observer(cli, Arc::new(SystemClock)).await?;
+            let n = obs.set_list_policy(list, policy).await?;
+            if !cli.quiet {
+                eprintln!(
+                    "annals: list {list:?} now has policy {policy:?} ({n} items now; items added later get it too)"
+                );
+            }
+            Ok(())
+        }
         Watch::Ls { list, json } => {
             let archive = crate::open(cli, false).await?;
             let items = archive.store().watch_list(list.as_deref(), None).await?;
             print_items(&items, *json)
         }
     }
+}
+
+async fn watch_pause(cli: &Cli, items: &[String], paused: bool) -> Result<()> {
+    let mut obs = observer(cli, Arc::new(SystemClock)).await?;
+    let found = obs.archive().store().watch_find_ids(items).await?;
+    let unknown: Vec<&str> = items
+        .iter()
+        .zip(&found)
+        .filter(|(_, id)| id.is_none())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "not watched: {} (annals watch ls shows the items)",
+            unknown.join(", ")
+        );
+    }
+    let ids: Vec<i64> = found.into_iter().flatten().collect();
+    let n = obs.set_paused(&ids, paused).await?;
+    if !cli.quiet {
+        eprintln!(
+            "annals: {} {n} item{}",
+            if paused { "paused" } else { "resumed" },
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
 }
 
 async fn watch_add(cli: &Cli, urls: &[String], opts: &WatchOpts, seed: bool) -> Result<()> {

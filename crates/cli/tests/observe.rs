@@ -273,7 +273,34 @@ fn watch_add_import_ls_and_bad_input() {
     assert!(err.contains("unknown policy"), "{err}");
     let err = fail(annals(&data).args(["events", "--kind", "vanished"]));
     assert!(err.contains("unknown event kind"), "{err}");
-    // Watching is archived: reindex rebuilds the watchlist.
+    // Pause by row id and by URL, resume one; a list's policy, which a later item gets too.
+    let id = ls[0]["item_id"].as_i64().unwrap().to_string();
+    run(annals(&data).args(["watch", "pause", &id, "https://www.zhihu.com/answer/123456"]));
+    run(annals(&data).args(["watch", "resume", "https://www.zhihu.com/answer/123456"]));
+    run(annals(&data).args(["watch", "policy", "csv", "daily"]));
+    run(annals(&data).args(["watch", "add", "https://example.org/later", "--list", "csv"]));
+    let ls = jsonl(&run(annals(&data).args(["watch", "ls", "--json"])).stdout);
+    let by_url = |u: &str| ls.iter().find(|i| i["url"] == u).unwrap().clone();
+    assert_eq!(ls[0]["paused"], true);
+    assert_eq!(
+        by_url("https://www.zhihu.com/answer/123456")["paused"],
+        false
+    );
+    let csv_items: Vec<_> = ls.iter().filter(|i| i["list"] == "csv").collect();
+    assert_eq!(csv_items.len(), 3);
+    assert!(
+        csv_items.iter().all(|i| i["policy"] == "daily"),
+        "{csv_items:?}"
+    );
+    assert_eq!(ls[1]["policy"], "hot", "another list keeps its policy");
+    let err = fail(annals(&data).args(["watch", "pause", "https://nowhere.example/x"]));
+    assert!(
+        err.contains("not watched: https://nowhere.example/x"),
+        "{err}"
+    );
+    let err = fail(annals(&data).args(["watch", "policy", "csv", "hourly"]));
+    assert!(err.contains("unknown policy"), "{err}");
+    // Watching, pausing and policies are archived: reindex rebuilds the watchlist.
     run(annals(&data).arg("reindex"));
     let again = jsonl(&run(annals(&data).args(["watch", "ls", "--json"])).stdout);
     assert_eq!(again, ls);
