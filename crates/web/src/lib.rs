@@ -141,6 +141,15 @@ pub fn app(state: AppState) -> Router {
 /// guards every form and mutating API call, logins are asked for when the mode requires them, and
 /// the security headers cover the login page, redirects and 401s too.
 pub fn app_with(state: AppState, auth: Option<Arc<annals_web_auth::Auth>>) -> Router {
+    // The search index is opened (and brought up to date) in the background now rather than by
+    // the first search, which would wait for it (0.2–0.4 s on a large archive). A failure here
+    // is the first search's to report.
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let warm = state.clone();
+        rt.spawn(async move {
+            let _ = api::search_index(&warm).await;
+        });
+    }
     let router = pages::routes(&state)
         .merge(api::routes(&state))
         .merge(assets::routes())
