@@ -8,8 +8,9 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Bytes of keys held before a run is sorted and spilled.
-pub(crate) const RUN_BYTES: usize = 8 << 20;
+/// Bytes of keys held before a run is sorted and spilled: small, so an export's peak memory
+/// is reached early (a 160,000-record index is about 30 runs, merged through 32 KB buffers).
+pub(crate) const RUN_BYTES: usize = 2 << 20;
 
 /// An external sort of byte strings (any bytes: each is stored with its length).
 pub(crate) struct ExternalSort {
@@ -91,7 +92,7 @@ impl ExternalSort {
         let mut readers = Vec::with_capacity(self.runs.len());
         let mut heap = BinaryHeap::with_capacity(self.runs.len());
         for (i, path) in self.runs.iter().enumerate() {
-            let mut r = BufReader::with_capacity(1 << 16, File::open(path)?);
+            let mut r = BufReader::with_capacity(1 << 15, File::open(path)?);
             if let Some(key) = read_key(&mut r)? {
                 heap.push(Reverse((key, i)));
             }
