@@ -32,8 +32,7 @@ use std::path::{Path, PathBuf};
 
 use annals_ledger::{Hash, HashReader, LedgerError, node_hash};
 use annals_model::Capture;
-use annals_wacz::{
-AnonymousSigner, Page, WaczMetadata};
+use annals_wacz::{AnonymousSigner, Page, WaczMetadata};
 use annals_warc::{WarcDate, http};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -245,7 +244,10 @@ impl Archive {
                     "anything: the archive is empty".into(),
                 ));
             }
-            (None, format!("annals export of the whole archive ({n} records)"))
+            (
+                None,
+                format!("annals export of the whole archive ({n} records)"),
+            )
         };
         let since_text = opts
             .since

@@ -400,7 +400,9 @@ impl Archive {
                     Subset::Since(since) => {
                         self.pages_part(&handle, &pages_path, &metadata, opts, Some(*since))
                     }
-                    Subset::Items(sel) => self.items_pages_part(&handle, &pages_path, &metadata, sel),
+                    Subset::Items(sel) => {
+                        self.items_pages_part(&handle, &pages_path, &metadata, sel)
+                    }
                 });
 
                 // archive/: one new WARC of the selected members.
@@ -443,8 +445,7 @@ impl Archive {
                         if !proofs_gone {
                             batch.push((c, at));
                             if batch.len() == BATCH {
-                                let full =
-                                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                                 // The proofs failed: they report why.
                                 proofs_gone = send.send(full).is_err();
                             }
@@ -478,7 +479,8 @@ impl Archive {
                 report.records = written + 1; // and the new warcinfo record
 
                 // indexes/, from the new WARC's own bytes, while they are copied into the package.
-                let index = scope.spawn(|| self.subset_index_part(&index_path, &metadata, warc_tmp, &name));
+                let index =
+                    scope.spawn(|| self.subset_index_part(&index_path, &metadata, warc_tmp, &name));
                 let mut input = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
                 w.start_entry(
                     &in_package,
@@ -591,9 +593,9 @@ impl Archive {
                 Some(gz) => gz.push(&line).map_err(io_err)?,
                 None if head.len() < PLAIN_INDEX_MAX_LINES => head.push(line),
                 None => {
-                    let mut p = part.take().ok_or_else(|| {
-                        ArchiveError::Invalid("writing the index failed".into())
-                    })?;
+                    let mut p = part
+                        .take()
+                        .ok_or_else(|| ArchiveError::Invalid("writing the index failed".into()))?;
                     p.start_entry("indexes/index.cdx.gz", EntryCompression::Stored, false)
                         .map_err(wacz_err)?;
                     let mut g = CdxjGzipWriter::new(p, CDX_BLOCK_LINES, "index.cdx.gz");

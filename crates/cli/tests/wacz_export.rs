@@ -552,7 +552,13 @@ fn large_index_is_compressed_in_blocks() {
     let since = tmp.path().join("since.wacz");
     let r: serde_json::Value = serde_json::from_slice(
         &run(annals(&data)
-            .args(["export", "wacz", "--json", "--since", "2023-11-14T22:15:00Z"])
+            .args([
+                "export",
+                "wacz",
+                "--json",
+                "--since",
+                "2023-11-14T22:15:00Z",
+            ])
             .arg(&since))
         .stdout,
     )

@@ -727,7 +727,9 @@ impl Store for SqliteStore {
                  ORDER BY {}",
                 order_by(order)
             );
-            let mut rows = sqlx::query(AssertSqlSafe(sql)).bind(since).fetch(&self.pool);
+            let mut rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(since)
+                .fetch(&self.pool);
             while let Some(row) = rows.try_next().await.map_err(q)? {
                 each(from_row(&row).map_err(q)?)?;
             }
