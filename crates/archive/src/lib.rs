@@ -55,5 +55,7 @@ mod prepare;
 mod proof;
 mod replay;
 mod segment;
+mod spill;
 mod wacz_export;
 mod wacz_stream;
+mod wacz_subset;

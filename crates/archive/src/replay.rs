@@ -313,6 +313,17 @@ pub fn index_file<R: std::io::BufRead + Send>(
     input: R,
     filename: &str,
 ) -> (Vec<String>, Option<annals_warc::Error>) {
+    let mut lines = Vec::new();
+    let error = index_file_each(input, filename, &mut |line| lines.push(line));
+    (lines, error)
+}
+
+/// [`index_file`], handing each line to `each` as it is made instead of collecting them.
+pub fn index_file_each<R: std::io::BufRead + Send>(
+    input: R,
+    filename: &str,
+    each: &mut dyn FnMut(String),
+) -> Option<annals_warc::Error> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<
             Vec<Result<annals_warc::ReadRecord, annals_warc::Error>>,
@@ -331,21 +342,21 @@ pub fn index_file<R: std::io::BufRead + Send>(
             }
             let _ = tx.send(chunk);
         });
-        index_records(rx.into_iter().flatten(), filename)
+        index_records(rx.into_iter().flatten(), filename, each)
     })
 }
 
 fn index_records(
     records: impl Iterator<Item = Result<annals_warc::ReadRecord, annals_warc::Error>>,
     filename: &str,
-) -> (Vec<String>, Option<annals_warc::Error>) {
-    let mut lines = Vec::new();
+    lines: &mut dyn FnMut(String),
+) -> Option<annals_warc::Error> {
     let mut pairing = Pairing::default();
     let mut cur: Option<annals_warc::ReadRecord> = None;
     let emit = |p: &annals_warc::ReadRecord,
                 before: Option<&annals_warc::Record>,
                 next: Option<&annals_warc::Record>,
-                lines: &mut Vec<String>| {
+                lines: &mut dyn FnMut(String)| {
         if let Some(f) = annals_cdxj::CdxjFacts::from_record_paired(&p.record, before, next) {
             let span = p.index_span;
             let rd = p.source_bytes.as_deref().map(|b| {
@@ -354,30 +365,30 @@ fn index_records(
                     .min(b.len());
                 annals_warc::digest::sha256_hex(&b[..n])
             });
-            lines.push(f.line(span.length, span.offset, filename, rd.as_deref()));
+            lines(f.line(span.length, span.offset, filename, rd.as_deref()));
         }
     };
     for item in records {
         match item {
             Ok(r) => {
                 if let Some(p) = cur.take() {
-                    emit(&p, pairing.before(), Some(&r.record), &mut lines);
+                    emit(&p, pairing.before(), Some(&r.record), &mut *lines);
                     pairing.advance(p.record);
                 }
                 cur = Some(r);
             }
             Err(e) => {
                 if let Some(p) = cur.take() {
-                    emit(&p, pairing.before(), None, &mut lines);
+                    emit(&p, pairing.before(), None, &mut *lines);
                 }
-                return (lines, Some(e));
+                return Some(e);
             }
         }
     }
     if let Some(p) = cur.take() {
-        emit(&p, pairing.before(), None, &mut lines);
+        emit(&p, pairing.before(), None, &mut *lines);
     }
-    (lines, None)
+    None
 }
 
 /// cdxj-indexer's left-to-right pairing state: the previous record, kept only while it is still

@@ -26,23 +26,19 @@
 //! `--since` or `--list` export holds the index rows and pages of the selected records (not the
 //! records; proofs are streamed).
 
-use std::collections::{HashMap, HashSet};
-use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::fs;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use annals_ledger::{Hash, HashReader, LedgerError, node_hash};
 use annals_model::Capture;
-use annals_store::{CaptureFilter, CaptureOrder};
-use annals_wacz::{
-    AnonymousSigner, CDX_BLOCK_LINES, EntryCompression, Page, WaczMetadata, WaczWriter,
-    pages_header, write_cdxj_gzip,
-};
-use annals_warc::{RecordBuilder, WarcDate, http, writer};
+use annals_wacz::{AnonymousSigner, Page, WaczMetadata};
+use annals_warc::{WarcDate, http};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::ledger::LEDGER_DIR;
+use crate::wacz_subset::Subset;
 use crate::{Archive, ArchiveError, Progress};
 
 /// The WACZ signing key in the data directory (PKCS#8 PEM, mode 0600).
@@ -165,17 +161,6 @@ impl HashReader for Levels {
     }
 }
 
-/// What goes into a package.
-enum Selection {
-    /// The whole archive: its WARC files copied as they are.
-    All,
-    /// Some records, written into one new WARC; `pages` replaces the detected pages.
-    Subset {
-        captures: Vec<Capture>,
-        pages: Option<Vec<Page>>,
-    },
-}
-
 impl Archive {
     /// Writes a WACZ of the archive to `out`; see the [module documentation](self).
     pub async fn export_wacz(
@@ -223,8 +208,8 @@ impl Archive {
                 .push("the log has no checkpoint: no inclusion proofs included".into());
         }
 
-        // What goes in.
-        let (selection, description) = if let Some(id) = opts.item {
+        // What goes in: the whole archive, or a subset streamed into one new WARC.
+        let (subset, what): (Option<Subset>, String) = if let Some(id) = opts.item {
             let item = self
                 .store
                 .watch_find(&id.to_string())
@@ -232,65 +217,25 @@ impl Archive {
                 .filter(|i| i.item_id == id)
                 .ok_or_else(|| ArchiveError::NotFound(format!("a watched item {id}")))?;
             let what = format!("item {}", item.url);
-            let (captures, pages) = self
+            let sel = self
                 .items_selection(vec![item], &what, opts.since, opts.text)
                 .await?;
-            let description = format!(
-                "annals export of {what}: {} records{}",
-                captures.len(),
-                opts.since
-                    .map(|t| format!(" captured since {}", rfc3339(t)))
-                    .unwrap_or_default()
-            );
-            (
-                Selection::Subset {
-                    captures,
-                    pages: Some(pages),
-                },
-                description,
-            )
+            (Some(Subset::Items(sel)), format!("{what}:"))
         } else if let Some(list) = &opts.list {
-            let (captures, pages) = self.list_selection(list, opts.since, opts.text).await?;
-            let description = format!(
-                "annals export of watchlist {list}: {} items, {} records{}",
-                pages.len(),
-                captures.len(),
-                opts.since
-                    .map(|t| format!(" captured since {}", rfc3339(t)))
-                    .unwrap_or_default()
-            );
-            (
-                Selection::Subset {
-                    captures,
-                    pages: Some(pages),
-                },
-                description,
-            )
-        } else if let Some(since) = opts.since {
-            let filter = CaptureFilter {
-                since: Some(since),
-                ..CaptureFilter::default()
-            };
-            let mut list = self.captures(&filter, CaptureOrder::Archive, None).await?;
-            list.retain(|c| c.record_type != "warcinfo");
-            if list.is_empty() {
-                return Err(ArchiveError::NotFound(
-                    "anything captured since that time".into(),
-                ));
+            let items = self.store.watch_list(Some(list), None).await?;
+            if items.is_empty() {
+                return Err(ArchiveError::NotFound(format!(
+                    "an item watched in list {list} (see `annals watch list`)"
+                )));
             }
-            let list = self.with_originals(list).await?;
-            let description = format!(
-                "annals export of {} records captured since {}",
-                list.len(),
-                rfc3339(since)
-            );
-            (
-                Selection::Subset {
-                    captures: list,
-                    pages: None,
-                },
-                description,
-            )
+            let what = format!("watchlist {list}'s {} items", items.len());
+            let sel = self
+                .items_selection(items, &what, opts.since, opts.text)
+                .await?;
+            let what = format!("watchlist {list}: {} items,", sel.observed_items());
+            (Some(Subset::Items(sel)), what)
+        } else if let Some(since) = opts.since {
+            (Some(Subset::Since(since)), String::new())
         } else {
             // Every record is a leaf of the log: its size is the number of records.
             let n = self.tree.size();
@@ -300,9 +245,20 @@ impl Archive {
                 ));
             }
             (
-                Selection::All,
+                None,
                 format!("annals export of the whole archive ({n} records)"),
             )
+        };
+        let since_text = opts
+            .since
+            .map(|t| format!(" captured since {}", rfc3339(t)))
+            .unwrap_or_default();
+        let describe = |records: u64| -> String {
+            if what.is_empty() {
+                format!("annals export of {records} records{since_text}")
+            } else {
+                format!("annals export of {what} {records} records{since_text}")
+            }
         };
 
         let created = rfc3339(now_unix());
@@ -311,34 +267,38 @@ impl Archive {
             concat!("annals ", env!("CARGO_PKG_VERSION")),
         );
         metadata.title = opts.title.clone();
-        metadata.description = Some(description);
 
         let tmp = partial_path(out);
         let warc_tmp = tmp.with_extension("warc.partial");
-        let result = if matches!(selection, Selection::All) {
-            self.write_whole_wacz(
-                &tmp,
-                metadata,
-                checkpoint,
-                signer.as_ref(),
-                &opts,
-                &mut report,
-                progress,
-            )
-            .await
-        } else {
-            self.write_wacz(
-                &tmp,
-                &warc_tmp,
-                metadata,
-                selection,
-                checkpoint,
-                signer.as_ref(),
-                &opts,
-                &mut report,
-                progress,
-            )
-            .await
+        let result = match subset {
+            None => {
+                metadata.description = Some(what);
+                self.write_whole_wacz(
+                    &tmp,
+                    metadata,
+                    checkpoint,
+                    signer.as_ref(),
+                    &opts,
+                    &mut report,
+                    progress,
+                )
+                .await
+            }
+            Some(subset) => {
+                self.write_subset_wacz(
+                    &tmp,
+                    &warc_tmp,
+                    metadata,
+                    subset,
+                    &describe,
+                    checkpoint,
+                    signer.as_ref(),
+                    &opts,
+                    &mut report,
+                    progress,
+                )
+                .await
+            }
         };
         let _ = fs::remove_file(&warc_tmp);
         match result {
@@ -352,607 +312,6 @@ impl Archive {
                 Err(e)
             }
         }
-    }
-
-    /// `list` plus the originals its revisits refer to (when not in it), in archive order.
-    async fn with_originals(&self, mut list: Vec<Capture>) -> Result<Vec<Capture>, ArchiveError> {
-        let ids: HashSet<String> = list.iter().map(|c| c.record_id.clone()).collect();
-        let mut extra: Vec<Capture> = Vec::new();
-        let mut added: HashSet<String> = HashSet::new();
-        for c in list.iter().filter(|c| c.record_type == "revisit") {
-            if let Some(id) = &c.refers_to
-                && !ids.contains(id)
-                && !added.contains(id)
-                && let Some(o) = self.store.capture_by_record_id(id).await?
-            {
-                added.insert(id.clone());
-                extra.push(o);
-            }
-        }
-        list.extend(extra);
-        list.sort_by(|a, b| (&a.warc_file, a.offset).cmp(&(&b.warc_file, b.offset)));
-        Ok(list)
-    }
-
-    /// The records of watchlist `list`'s items and a page per item: each observation's response
-    /// and revisit records (those whose `Annals-Item` names an item of the list: found through
-    /// the observations and `WARC-Concurrent-To`, then checked in the record itself), their
-    /// request records, and the originals of the revisits.
-    async fn list_selection(
-        &self,
-        list: &str,
-        since: Option<i64>,
-        with_text: bool,
-    ) -> Result<(Vec<Capture>, Vec<Page>), ArchiveError> {
-        let items = self.store.watch_list(Some(list), None).await?;
-        if items.is_empty() {
-            return Err(ArchiveError::NotFound(format!(
-                "an item watched in list {list} (see `annals watch list`)"
-            )));
-        }
-        let what = format!("watchlist {list}'s {} items", items.len());
-        self.items_selection(items, &what, since, with_text).await
-    }
-
-    /// The records of `items` (each observation's responses and revisits, their requests and
-    /// revisit originals) and a page per observed item: what `--list` exports, for any set of
-    /// items. `what` names them in the error when none was observed.
-    async fn items_selection(
-        &self,
-        items: Vec<annals_store::WatchInfo>,
-        what: &str,
-        since: Option<i64>,
-        with_text: bool,
-    ) -> Result<(Vec<Capture>, Vec<Page>), ArchiveError> {
-        let urls: HashSet<&str> = items.iter().map(|i| i.url.as_str()).collect();
-        let bare = |id: &str| id.trim().trim_matches(['<', '>']).to_string();
-
-        // Each observation's first response, per item.
-        let mut first_ids: HashSet<String> = HashSet::new();
-        // (item, first observation time, its first response's record id)
-        let mut observed: Vec<(usize, i64, String)> = Vec::new();
-        for (n, item) in items.iter().enumerate() {
-            let observations = self.store.observations(item.item_id).await?;
-            let mut first = None;
-            for o in observations {
-                if since.is_some_and(|t| o.observed_at < t) || o.record_id.is_empty() {
-                    continue;
-                }
-                let id = bare(&o.record_id);
-                first.get_or_insert((o.observed_at, id.clone()));
-                first_ids.insert(id);
-            }
-            if let Some((t, id)) = first {
-                observed.push((n, t, id));
-            }
-        }
-
-        // Later responses of those observations, and every request, by WARC-Concurrent-To.
-        let all = self
-            .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
-            .await?;
-        // Where each item's first observation was captured: its page's URL, replayable.
-        let first_url: HashMap<String, String> = all
-            .iter()
-            .filter_map(|c| {
-                let id = bare(&c.record_id);
-                (first_ids.contains(&id)).then_some((id, c.url.clone()?))
-            })
-            .collect();
-        let mut responses: HashSet<String> = first_ids;
-        for c in &all {
-            if matches!(c.record_type.as_str(), "response" | "revisit")
-                && let Some(to) = &c.concurrent_to
-                && responses.contains(&bare(to))
-            {
-                responses.insert(bare(&c.record_id));
-            }
-        }
-        // Check each candidate's Annals-Item in the record itself.
-        let mut chosen: HashSet<String> = HashSet::new();
-        for c in &all {
-            let id = bare(&c.record_id);
-            if !responses.contains(&id) || !matches!(c.record_type.as_str(), "response" | "revisit")
-            {
-                continue;
-            }
-            let record = self.read_record(c)?;
-            if record
-                .header
-                .get("Annals-Item")
-                .is_some_and(|item| urls.contains(item.trim()))
-            {
-                chosen.insert(id);
-            }
-        }
-        let mut selected: Vec<Capture> = all
-            .into_iter()
-            .filter(|c| {
-                let id = bare(&c.record_id);
-                chosen.contains(&id)
-                    || (c.record_type == "request"
-                        && c.concurrent_to
-                            .as_deref()
-                            .is_some_and(|to| chosen.contains(&bare(to))))
-            })
-            .collect();
-        if selected.is_empty() {
-            return Err(ArchiveError::NotFound(format!(
-                "any observation of {what}{}",
-                if since.is_some() {
-                    " since that time"
-                } else {
-                    ""
-                }
-            )));
-        }
-        selected = self.with_originals(selected).await?;
-
-        // A page per observed item, titled by its latest content version: the URL its first
-        // observation fetched (what the package can replay; the item's canonical URL when that
-        // record is unknown), at that time.
-        observed.sort_by_key(|(n, t, _)| (*t, *n));
-        let mut pages = Vec::with_capacity(observed.len());
-        for (i, (n, t, first)) in observed.into_iter().enumerate() {
-            let item = &items[n];
-            let url = first_url.get(&first).unwrap_or(&item.url).clone();
-            let mut page = Page::new(url, rfc3339(t));
-            page.id = Some(format!("p{i}"));
-            let contents = self.store.contents(item.item_id).await?;
-            // Posts have no title (a Weibo status is its text): their text's opening stands in.
-            page.title = contents
-                .iter()
-                .rev()
-                .find_map(|c| c.title.clone().filter(|t| !t.trim().is_empty()))
-                .or_else(|| {
-                    contents
-                        .iter()
-                        .rev()
-                        .find_map(|c| c.body.as_deref().and_then(title_from_text))
-                });
-            if with_text
-                && let Some(body) = contents.iter().rev().find_map(|c| c.body.clone())
-                && !body.is_empty()
-            {
-                page.text = Some(body);
-            }
-            pages.push(page);
-        }
-        Ok((selected, pages))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn write_wacz(
-        &self,
-        tmp: &Path,
-        warc_tmp: &Path,
-        metadata: WaczMetadata,
-        selection: Selection,
-        checkpoint: Option<(u64, String)>,
-        signer: Option<&AnonymousSigner>,
-        opts: &WaczExportOptions,
-        report: &mut WaczReport,
-        progress: Progress<'_>,
-    ) -> Result<(), ArchiveError> {
-        let started = std::time::Instant::now();
-        let phase = |what: &str| {
-            tracing::debug!(
-                "export wacz: {what} at {:.3}s",
-                started.elapsed().as_secs_f64()
-            );
-        };
-        let file = File::create(tmp).map_err(|e| ArchiveError::io(tmp, e))?;
-        let display = tmp.display().to_string();
-        let mut w = WaczWriter::new(BufWriter::with_capacity(1 << 20, file), &display, metadata);
-        let wacz_err = |e: annals_wacz::WaczError| ArchiveError::Invalid(e.to_string());
-        let io_err = |e: io::Error| ArchiveError::io(tmp, e);
-        let verifier_key = match &checkpoint {
-            Some(_) => Some(self.ledger_status().await?.verifier_key),
-            None => None,
-        };
-
-        // archive/, and the index rows and ledger leaves of what it holds.
-        let Selection::Subset { captures, pages } = selection else {
-            return Err(ArchiveError::Invalid(
-                "the whole archive is exported by write_whole_wacz".into(),
-            ));
-        };
-        let all_files = false;
-        // Where each record lies in this WACZ when it moved (subsets): (file, offset) -> offset.
-        let mut placed: HashMap<(String, u64), u64> = HashMap::new();
-        let subset_name: String;
-        let index_lines: Vec<std::borrow::Cow<'_, str>>;
-        let selected: Vec<Capture>;
-        let mut given_pages: Option<Vec<Page>>;
-        {
-            {
-                given_pages = pages;
-                selected = captures;
-                // One new WARC of the selected members, indexed from its own bytes.
-                let name = format!(
-                    "annals-export-{}.warc.gz",
-                    WarcDate::from_unix(now_unix(), 0).timestamp14()
-                );
-                let total: u64 = selected.iter().map(|c| c.length).sum();
-                let mut done = 0u64;
-                {
-                    let f = File::create(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                    let mut out = BufWriter::with_capacity(1 << 20, f);
-                    let now = WarcDate::from_unix(now_unix(), 0);
-                    let info = RecordBuilder::new(
-                        "warcinfo",
-                        &format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-                        &now,
-                    )
-                    .field("WARC-Filename", &name)
-                    .content_type("application/warc-fields")
-                    .build(&writer::warc_fields(&[
-                        ("software", concat!("annals/", env!("CARGO_PKG_VERSION"))),
-                        ("format", "WARC File Format 1.1"),
-                        (
-                            "description",
-                            &format!("annals export of {} records", selected.len()),
-                        ),
-                    ]));
-                    let member = writer::gzip_member(&info, 6);
-                    out.write_all(&member)
-                        .map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                    let mut offset = member.len() as u64;
-                    for c in selected.iter() {
-                        let member = self.read_member(c)?;
-                        out.write_all(&member)
-                            .map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                        placed.insert((c.warc_file.clone(), c.offset), offset);
-                        offset += member.len() as u64;
-                        done += c.length;
-                        progress(done / 2, total);
-                    }
-                    out.flush().map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                    report.warc_bytes = offset;
-                }
-                report.warc_files = 1;
-                let f = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                let (mut lines, error) =
-                    crate::replay::index_file(BufReader::with_capacity(1 << 20, f), &name);
-                if let Some(e) = error {
-                    return Err(ArchiveError::Invalid(format!(
-                        "the exported WARC does not read back: {e}"
-                    )));
-                }
-                lines.sort_unstable();
-                lines.dedup();
-                index_lines = lines.into_iter().map(std::borrow::Cow::Owned).collect();
-                let mut input = File::open(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                w.start_entry(
-                    &format!("archive/{name}"),
-                    EntryCompression::Stored,
-                    report.warc_bytes >= u64::from(u32::MAX),
-                )
-                .map_err(wacz_err)?;
-                let mut copied = 0u64;
-                copy_with_progress(
-                    &mut input,
-                    &mut w,
-                    &mut copied,
-                    report.warc_bytes * 2,
-                    &|d, t| progress(total / 2 + d * total / t.max(1) / 2, total),
-                )
-                .map_err(|e| ArchiveError::io(warc_tmp, e))?;
-                subset_name = format!("archive/{name}");
-            }
-        }
-        report.records = selected.len() as u64;
-        if !all_files {
-            report.records += 1; // the new warcinfo record
-        }
-        // Where a record lies in this package when it moved (subsets: into the new WARC).
-        let moved_to = |c: &Capture| -> Option<(&str, u64)> {
-            if all_files {
-                return None;
-            }
-            placed
-                .get(&(c.warc_file.clone(), c.offset))
-                .map(|&offset| (subset_name.as_str(), offset))
-        };
-
-        // The proofs' tree, and each selected record's leaf in it (`None`: no proofs).
-        let basis = match &checkpoint {
-            Some((size, note)) => self.proof_basis(&selected, all_files, *size, note).await?,
-            None => None,
-        };
-        phase("proof basis");
-
-        // Pages are read on another thread while the index and the proofs are written.
-        std::thread::scope(|scope| -> Result<(), ArchiveError> {
-            let pages_job = match given_pages.take() {
-                Some(pages) => scope.spawn(move || pages),
-                None => scope.spawn(|| self.pages(&selected, opts.text)),
-            };
-
-            // indexes/
-            report.index_lines = index_lines.len() as u64;
-            if index_lines.len() <= PLAIN_INDEX_MAX_LINES {
-                report.index = "indexes/index.cdxj".into();
-                w.start_entry(&report.index, EntryCompression::Deflated, false)
-                    .map_err(wacz_err)?;
-                for line in &index_lines {
-                    w.write_all(line.as_bytes()).map_err(io_err)?;
-                    w.write_all(b"\n").map_err(io_err)?;
-                }
-            } else {
-                report.index = "indexes/index.cdx.gz".into();
-                w.start_entry(&report.index, EntryCompression::Stored, false)
-                    .map_err(wacz_err)?;
-                let idx = write_cdxj_gzip(
-                    &mut w,
-                    index_lines.iter().map(|l| l.as_ref()),
-                    CDX_BLOCK_LINES,
-                    "index.cdx.gz",
-                )
-                .map_err(io_err)?;
-                w.add_entry(
-                    "indexes/index.idx",
-                    EntryCompression::Deflated,
-                    idx.as_bytes(),
-                )
-                .map_err(wacz_err)?;
-            }
-            phase("index written");
-
-            // annals/: the evidence.
-            if let Some((size, note)) = &checkpoint {
-                w.add_entry(
-                    "annals/checkpoint",
-                    EntryCompression::Deflated,
-                    note.as_bytes(),
-                )
-                .map_err(wacz_err)?;
-                let verifier_key = verifier_key.as_deref().unwrap_or_default();
-                w.add_entry(
-                    "annals/log.pub",
-                    EntryCompression::Deflated,
-                    format!("{verifier_key}\n").as_bytes(),
-                )
-                .map_err(wacz_err)?;
-                match &basis {
-                    None => report.warnings.push(
-                        "the index's ledger leaves do not match the checkpoint: run `annals verify`; no proofs included".into(),
-                    ),
-                    Some(ProofBasis {
-                        levels,
-                        leaf_of,
-                        entries,
-                    }) => {
-                        w.start_entry("annals/proofs.jsonl", EntryCompression::Deflated, false)
-                            .map_err(wacz_err)?;
-                        // Lines are made on another thread, in 1 MB chunks, while this one
-                        // compresses and hashes them.
-                        let (send, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-                        let (moved_to, selected) = (&moved_to, &selected);
-                        let maker = scope.spawn(move || -> Result<(u64, u64), ArchiveError> {
-                            let (mut proofs, mut unproven) = (0u64, 0u64);
-                            let mut text: Vec<u8> = Vec::with_capacity(1 << 20);
-                            // (WARC file, its path in the package) of the last record.
-                            let mut path_of: (String, String) = Default::default();
-                            for (i, (c, leaf)) in selected.iter().zip(leaf_of).enumerate() {
-                                let Some(index) = *leaf else {
-                                    unproven += 1;
-                                    continue;
-                                };
-                                let proof = annals_ledger::inclusion_proof(levels, index, *size)
-                                    .map_err(|e| ArchiveError::Invalid(format!("ledger: {e}")))?;
-                                let made;
-                                let entry: &[u8] = match entries.as_ref().and_then(|e| e.get(i)) {
-                                    Some(e) => e,
-                                    None => {
-                                        made = crate::ledger::entry_for(c)?.encode().map_err(
-                                            |e| ArchiveError::Invalid(format!("ledger entry: {e}")),
-                                        )?;
-                                        &made
-                                    }
-                                };
-                                let (path, offset) = match moved_to(c) {
-                                    Some(moved) => moved,
-                                    None => {
-                                        if path_of.0 != c.warc_file {
-                                            path_of = (
-                                                c.warc_file.clone(),
-                                                format!("archive/{}", c.warc_file),
-                                            );
-                                        }
-                                        (path_of.1.as_str(), c.offset)
-                                    }
-                                };
-                                push_proof_line(
-                                    &mut text,
-                                    ProofLine {
-                                        c,
-                                        path,
-                                        offset,
-                                        entry,
-                                        leaf_index: index,
-                                        tree_size: *size,
-                                        proof: &proof,
-                                    },
-                                );
-                                if text.len() >= 1 << 20 {
-                                    let full = std::mem::replace(
-                                        &mut text,
-                                        Vec::with_capacity(1 << 20),
-                                    );
-                                    if send.send(full).is_err() {
-                                        break; // the writer failed: it reports why
-                                    }
-                                }
-                                proofs += 1;
-                            }
-                            let _ = send.send(text);
-                            Ok((proofs, unproven))
-                        });
-                        for chunk in chunks {
-                            w.write_all(&chunk).map_err(io_err)?;
-                        }
-                        let (proofs, unproven) = maker.join().map_err(|_| {
-                            ArchiveError::Invalid("making the proofs panicked".into())
-                        })??;
-                        report.proofs += proofs;
-                        report.unproven += unproven;
-                    }
-                }
-                report.checkpoint_size = Some(*size);
-            } else {
-                report.unproven = selected.len() as u64;
-            }
-            phase("proofs written");
-
-            // pages/
-            let pages = pages_job
-                .join()
-                .map_err(|_| ArchiveError::Invalid("reading the pages panicked".into()))?;
-            report.pages = pages.len() as u64;
-            w.start_entry("pages/pages.jsonl", EntryCompression::Deflated, false)
-                .map_err(wacz_err)?;
-            let has_text = pages.iter().any(|p| p.text.is_some());
-            w.write_all(pages_header(has_text).as_bytes())
-                .map_err(io_err)?;
-            for page in &pages {
-                w.write_all(page.to_json_line().as_bytes())
-                    .map_err(io_err)?;
-            }
-            phase("pages written");
-            Ok(())
-        })?;
-        drop(index_lines);
-        if report.unproven > 0 {
-            report.warnings.push(format!(
-                "{} exported records have no inclusion proof (archived after the checkpoint or not in the log)",
-                report.unproven
-            ));
-        }
-
-        let (out, summary) = w.finish(signer).map_err(wacz_err)?;
-        let file = out
-            .into_inner()
-            .map_err(|e| ArchiveError::io(tmp, e.into_error()))?;
-        phase("finished");
-        file.sync_all().map_err(|e| ArchiveError::io(tmp, e))?;
-        phase("synced");
-        report.datapackage_hash = summary.datapackage_hash;
-        report.signer_fingerprint = summary.signer_fingerprint;
-        Ok(())
-    }
-
-    /// The tree of checkpoint `size` (whose signed note is `note`) and the leaf of each of
-    /// `selected`, or `None` when the index's leaves do not lead to the checkpoint's root.
-    ///
-    /// When the whole archive is exported, its records in archive order are the log's leaves:
-    /// their entries are hashed from the rows already read, and the root check proves it.
-    /// Otherwise (or if that check fails) the index's leaves are read.
-    async fn proof_basis(
-        &self,
-        selected: &[Capture],
-        all_files: bool,
-        size: u64,
-        note: &str,
-    ) -> Result<Option<ProofBasis>, ArchiveError> {
-        let Some(expected) = note
-            .split_once("\n\n")
-            .and_then(|(body, _)| annals_ledger::Checkpoint::parse(&format!("{body}\n")).ok())
-            .map(|cp| cp.root)
-        else {
-            return Ok(None);
-        };
-        let n = usize::try_from(size).unwrap_or(usize::MAX);
-        if all_files && selected.len() >= n {
-            let entries: Option<Vec<Vec<u8>>> = selected[..n]
-                .iter()
-                .map(|c| crate::ledger::entry_for(c).ok()?.encode().ok())
-                .collect();
-            if let Some(entries) = entries {
-                let hashes = entries
-                    .iter()
-                    .map(|e| annals_ledger::leaf_hash(e))
-                    .collect();
-                let levels = Levels::new(hashes);
-                if annals_ledger::tree_hash(&levels, size).ok() == Some(expected) {
-                    let leaf_of = (0..selected.len())
-                        .map(|i| (i < n).then_some(i as u64))
-                        .collect();
-                    return Ok(Some(ProofBasis {
-                        levels,
-                        leaf_of,
-                        entries: Some(entries),
-                    }));
-                }
-            }
-        }
-        let leaves = self.store.ledger_leaves().await?;
-        let n = n.min(leaves.len());
-        let mut at: HashMap<(&str, u64), u64> = HashMap::with_capacity(n);
-        let mut hashes = Vec::with_capacity(n);
-        for (i, (file, offset, hash)) in leaves.iter().take(n).enumerate() {
-            at.insert((file.as_str(), *offset), i as u64);
-            hashes.push(
-                annals_warc::digest::hex_decode(hash)
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .unwrap_or([0; 32]),
-            );
-        }
-        let levels = Levels::new(hashes);
-        if annals_ledger::tree_hash(&levels, size).ok() != Some(expected) {
-            return Ok(None);
-        }
-        let leaf_of = selected
-            .iter()
-            .map(|c| at.get(&(c.warc_file.as_str(), c.offset)).copied())
-            .collect();
-        Ok(Some(ProofBasis {
-            levels,
-            leaf_of,
-            entries: None,
-        }))
-    }
-
-    /// One page per URL with an HTML 2xx response among `selected`, at its first capture, read
-    /// on up to two threads.
-    fn pages(&self, selected: &[Capture], with_text: bool) -> Vec<Page> {
-        let mut firsts: HashMap<&str, &Capture> = HashMap::new();
-        for c in selected {
-            let (Some(url), Some(status)) = (c.url.as_deref(), c.status) else {
-                continue;
-            };
-            let html = is_html(c.mime.as_deref());
-            if c.record_type != "response" || !(200..300).contains(&status) || !html {
-                continue;
-            }
-            firsts
-                .entry(url)
-                .and_modify(|f| {
-                    if c.unix_time < f.unix_time {
-                        *f = c;
-                    }
-                })
-                .or_insert(c);
-        }
-        let mut chosen: Vec<&Capture> = firsts.into_values().collect();
-        chosen.sort_by(|a, b| (a.unix_time, &a.url).cmp(&(b.unix_time, &b.url)));
-        let read = |(i, c): (usize, &&Capture)| self.page(i, c, with_text);
-        let half = chosen.len().div_ceil(2);
-        if chosen.len() < 64 {
-            return chosen.iter().enumerate().map(read).collect();
-        }
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| {
-                chosen[half..]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| read((i + half, c)))
-                    .collect::<Vec<Page>>()
-            });
-            let mut pages: Vec<Page> = chosen[..half].iter().enumerate().map(read).collect();
-            pages.extend(second.join().unwrap_or_default());
-            pages
-        })
     }
 
     /// The page of capture `c`, `p{i}`: title (and text) when the record reads.
@@ -1006,16 +365,6 @@ impl Archive {
         }
         page
     }
-}
-
-/// What the proofs are made from.
-struct ProofBasis {
-    /// The tree of the checkpoint.
-    levels: Levels,
-    /// Each selected record's leaf index (`None`: not in the checkpoint's tree).
-    leaf_of: Vec<Option<u64>>,
-    /// The selected records' encoded ledger entries, when already made (whole-archive export).
-    entries: Option<Vec<Vec<u8>>>,
 }
 
 /// What one line of `annals/proofs.jsonl` says.
@@ -1198,7 +547,7 @@ pub(crate) fn is_html(mime: Option<&str>) -> bool {
 
 /// A page title from a post's text: its first 60 characters, whitespace collapsed, with an
 /// ellipsis when cut; `None` for blank text.
-fn title_from_text(text: &str) -> Option<String> {
+pub(crate) fn title_from_text(text: &str) -> Option<String> {
     const MAX_CHARS: usize = 60;
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if words.is_empty() {
@@ -1298,27 +647,6 @@ pub(crate) fn copy_counting(
     }
 }
 
-fn copy_with_progress(
-    input: &mut impl Read,
-    out: &mut impl Write,
-    done: &mut u64,
-    total: u64,
-    progress: Progress<'_>,
-) -> io::Result<()> {
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        out.write_all(&buf[..n])?;
-        *done += n as u64;
-        progress(*done, total);
-    }
-}
-
 fn partial_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
@@ -1326,7 +654,7 @@ fn partial_path(out: &Path) -> PathBuf {
 }
 
 /// `YYYY-MM-DDThh:mm:ssZ`: RFC 3339 without a fraction, as py-wacz parses it.
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     let t = WarcDate::from_unix(unix, 0).timestamp14();
     format!(
         "{}-{}-{}T{}:{}:{}Z",
@@ -1339,7 +667,7 @@ fn rfc3339(unix: i64) -> String {
     )
 }
 
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

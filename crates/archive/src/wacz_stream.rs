@@ -36,13 +36,13 @@ use crate::wacz_export::{
 use crate::{Archive, ArchiveError, Progress};
 
 /// Leaves per chunk: the proofs' second pass holds one chunk's tree.
-const CHUNK_LEVEL: u8 = 8;
-const CHUNK: usize = 1 << CHUNK_LEVEL;
+pub(crate) const CHUNK_LEVEL: u8 = 8;
+pub(crate) const CHUNK: usize = 1 << CHUNK_LEVEL;
 
-type Part = WaczWriter<BufWriter<File>>;
+pub(crate) type Part = WaczWriter<BufWriter<File>>;
 
 /// A part being written to a temporary file.
-fn new_part(path: &Path, metadata: &WaczMetadata) -> Result<Part, ArchiveError> {
+pub(crate) fn new_part(path: &Path, metadata: &WaczMetadata) -> Result<Part, ArchiveError> {
     let file = File::create(path).map_err(|e| ArchiveError::io(path, e))?;
     Ok(WaczWriter::new(
         BufWriter::with_capacity(1 << 20, file),
@@ -52,7 +52,7 @@ fn new_part(path: &Path, metadata: &WaczMetadata) -> Result<Part, ArchiveError> 
 }
 
 /// Ends a part: its file and the resources it holds.
-fn end_part(part: Part, path: &Path) -> Result<Vec<WrittenResource>, ArchiveError> {
+pub(crate) fn end_part(part: Part, path: &Path) -> Result<Vec<WrittenResource>, ArchiveError> {
     let (out, resources) = part
         .finish_part()
         .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
@@ -61,7 +61,7 @@ fn end_part(part: Part, path: &Path) -> Result<Vec<WrittenResource>, ArchiveErro
     Ok(resources)
 }
 
-fn sibling(tmp: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(tmp: &Path, suffix: &str) -> PathBuf {
     let mut name = tmp.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     tmp.with_file_name(name)
@@ -69,27 +69,27 @@ fn sibling(tmp: &Path, suffix: &str) -> PathBuf {
 
 /// A streaming callback's failure, kept aside so the query can be stopped with a `StoreError`
 /// and the real reason reported.
-struct Failure(Option<ArchiveError>);
+pub(crate) struct Failure(pub(crate) Option<ArchiveError>);
 
 impl Failure {
-    fn stop(&mut self, error: ArchiveError) -> StoreError {
+    pub(crate) fn stop(&mut self, error: ArchiveError) -> StoreError {
         let text = error.to_string();
         self.0.get_or_insert(error);
         StoreError::Query(text)
     }
 
-    fn or(self, error: StoreError) -> ArchiveError {
+    pub(crate) fn or(self, error: StoreError) -> ArchiveError {
         self.0.unwrap_or_else(|| error.into())
     }
 }
 
 /// The log's tree as the proofs' second pass needs it: every complete chunk's root (and the
 /// levels above), the last partial chunk's leaves, and the chunk being proved.
-struct ChunkedTree {
-    upper: Levels,
-    tail: Levels,
-    tail_chunk: u64,
-    current: Option<(u64, Levels)>,
+pub(crate) struct ChunkedTree {
+    pub(crate) upper: Levels,
+    pub(crate) tail: Levels,
+    pub(crate) tail_chunk: u64,
+    pub(crate) current: Option<(u64, Levels)>,
 }
 
 impl ChunkedTree {
@@ -116,7 +116,7 @@ impl HashReader for ChunkedTree {
 }
 
 /// The root of a complete chunk's leaves.
-fn chunk_root(leaves: Vec<Hash>) -> Option<Hash> {
+pub(crate) fn chunk_root(leaves: Vec<Hash>) -> Option<Hash> {
     Levels::new(leaves)
         .0
         .get(usize::from(CHUNK_LEVEL))
@@ -124,7 +124,7 @@ fn chunk_root(leaves: Vec<Hash>) -> Option<Hash> {
 }
 
 /// Runs `f`, which blocks on queries from other threads, without starving the runtime.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
         _ => f(),
@@ -133,11 +133,11 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 
 /// What the evidence part found.
 #[derive(Default)]
-struct Evidence {
-    checkpoint_size: Option<u64>,
-    proofs: u64,
-    unproven: u64,
-    warnings: Vec<String>,
+pub(crate) struct Evidence {
+    pub(crate) checkpoint_size: Option<u64>,
+    pub(crate) proofs: u64,
+    pub(crate) unproven: u64,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Archive {
@@ -219,7 +219,8 @@ impl Archive {
                     )
                 });
                 let index = scope.spawn(|| self.index_part(&handle, &index_path, &metadata));
-                let pages = scope.spawn(|| self.pages_part(&handle, &pages_path, &metadata, opts));
+                let pages =
+                    scope.spawn(|| self.pages_part(&handle, &pages_path, &metadata, opts, None));
                 while !copy.is_finished() {
                     progress(done.load(Ordering::Relaxed), total);
                     std::thread::sleep(std::time::Duration::from_millis(50));
@@ -569,12 +570,13 @@ impl Archive {
 
     /// The pages part: `pages/pages.jsonl`, one page per URL with an HTML 2xx response, at its
     /// first capture, in capture-time order. Returns the resources and the number of pages.
-    fn pages_part(
+    pub(crate) fn pages_part(
         &self,
         handle: &tokio::runtime::Handle,
         path: &Path,
         metadata: &WaczMetadata,
         opts: &WaczExportOptions,
+        since: Option<i64>,
     ) -> Result<(Vec<WrittenResource>, u64), ArchiveError> {
         let mut part = new_part(path, metadata)?;
         part.start_entry("pages/pages.jsonl", EntryCompression::Deflated, false)
@@ -604,6 +606,9 @@ impl Archive {
             let (Some(url), Some(status)) = (c.url.as_deref(), c.status) else {
                 return Ok(());
             };
+            if c.record_type != "response" {
+                return Ok(());
+            }
             if !(200..300).contains(&status) || !crate::wacz_export::is_html(c.mime.as_deref()) {
                 return Ok(());
             }
@@ -615,12 +620,20 @@ impl Archive {
             part.write_all(page.to_json_line().as_bytes())
                 .map_err(|e| failure.stop(ArchiveError::io(path, e)))
         };
-        handle
-            .block_on(
-                self.store
-                    .for_each_capture(&filter, CaptureOrder::Time, &mut each),
-            )
-            .map_err(|e| std::mem::replace(&mut failure, Failure(None)).or(e))?;
+        let listed = match since {
+            // A `--since` export's selection (its revisits' originals too).
+            Some(since) => handle.block_on(self.store.for_each_capture_since(
+                since,
+                CaptureOrder::Time,
+                &mut each,
+            )),
+            None => handle.block_on(self.store.for_each_capture(
+                &filter,
+                CaptureOrder::Time,
+                &mut each,
+            )),
+        };
+        listed.map_err(|e| std::mem::replace(&mut failure, Failure(None)).or(e))?;
         Ok((end_part(part, path)?, n_pages))
     }
 }

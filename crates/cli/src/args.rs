@@ -548,6 +548,10 @@ pub struct BenchWaczArgs {
     /// both exports: it should not grow with the archive.
     #[arg(long)]
     pub memory_records: Option<u64>,
+    /// Keep the generated WARC and the imported data directory in `--dir` (`data/`), to time
+    /// further exports of it by hand.
+    #[arg(long, requires = "dir")]
+    pub keep: bool,
 }
 
 /// Options of `annals bench ledger`.

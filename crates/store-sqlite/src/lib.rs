@@ -705,6 +705,57 @@ impl Store for SqliteStore {
         })
     }
 
+    fn for_each_leaf<'a>(
+        &'a self,
+        limit: u64,
+        each: &'a mut (dyn FnMut(annals_store::LeafRow) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut rows = sqlx::query(
+                "SELECT f.name AS warc_file, l.warc_offset AS warc_offset, \
+                 CASE WHEN typeof(l.leaf_hash) = 'blob' THEN lower(hex(l.leaf_hash)) ELSE l.leaf_hash END AS leaf_hash \
+                 FROM ledger_leaves l JOIN warc_files f ON f.id = l.file_id \
+                 WHERE l.leaf_index < ? ORDER BY l.leaf_index",
+            )
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch(&self.pool);
+            while let Some(r) = rows.try_next().await.map_err(q)? {
+                let off: i64 = r.try_get("warc_offset").map_err(q)?;
+                each((
+                    r.try_get("warc_file").map_err(q)?,
+                    off.max(0) as u64,
+                    r.try_get("leaf_hash").map_err(q)?,
+                ))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn for_each_capture_since<'a>(
+        &'a self,
+        since: i64,
+        order: CaptureOrder,
+        each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM captures WHERE (unix_time >= ?1 AND record_type <> 'warcinfo') \
+                 OR id IN (SELECT (SELECT o.id FROM captures o WHERE o.record_id = r.refers_to \
+                 ORDER BY o.warc_file, o.warc_offset LIMIT 1) FROM capture_rows r \
+                 WHERE r.record_type = 'revisit' AND r.unix_time >= ?1 AND r.refers_to IS NOT NULL) \
+                 ORDER BY {}",
+                order_by(order)
+            );
+            let mut rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(since)
+                .fetch(&self.pool);
+            while let Some(row) = rows.try_next().await.map_err(q)? {
+                each(from_row(&row).map_err(q)?)?;
+            }
+            Ok(())
+        })
+    }
+
     fn capture_by_record_id<'a>(
         &'a self,
         record_id: &'a str,

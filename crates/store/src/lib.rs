@@ -171,6 +171,24 @@ pub trait Store: Send + Sync {
         each: &'a mut (dyn FnMut(String) -> Result<(), StoreError> + Send),
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// Calls `each` on each of the first `limit` ledger leaves in leaf order, streaming: (WARC
+    /// file, offset, leaf hash hex).
+    fn for_each_leaf<'a>(
+        &'a self,
+        limit: u64,
+        each: &'a mut (dyn FnMut(LeafRow) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Calls `each` in `order` on every capture at or after `since` (`warcinfo` records left
+    /// out) and on the original each of their revisits refers to (`WARC-Refers-To`, the first
+    /// capture with that record id in archive order), streaming: what `--since` exports.
+    fn for_each_capture_since<'a>(
+        &'a self,
+        since: i64,
+        order: CaptureOrder,
+        each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
     /// The capture with this `WARC-Record-ID`.
     fn capture_by_record_id<'a>(
         &'a self,

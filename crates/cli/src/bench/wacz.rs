@@ -199,9 +199,11 @@ pub fn wacz(args: &BenchWaczArgs, quiet: bool) -> Result<()> {
         p.stage("4/4 py-wacz skipped (--no-peers)");
         Value::Null
     };
-    let _ = std::fs::remove_file(&warc);
+    if !args.keep {
+        let _ = std::fs::remove_file(&warc);
+    }
     let _ = std::fs::remove_file(&ours);
-    if args.dir.is_some() {
+    if args.dir.is_some() && !args.keep {
         let _ = std::fs::remove_dir_all(&data);
     }
 
