@@ -173,21 +173,7 @@ impl Archive {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let info = RecordBuilder::new(
-                "warcinfo",
-                &format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-                &now,
-            )
-            .field("WARC-Filename", &name)
-            .content_type("application/warc-fields")
-            .build(&writer::warc_fields(&[
-                ("software", concat!("annals/", env!("CARGO_PKG_VERSION"))),
-                ("format", "WARC File Format 1.1"),
-                (
-                    "description",
-                    &format!("annals export of {} records", list.len()),
-                ),
-            ]));
+            let info = export_warcinfo(&name, list.len() as u64, &now);
             let write = |w: &mut BufWriter<File>, member: &[u8]| -> Result<(), ArchiveError> {
                 if gzip {
                     w.write_all(member)
@@ -432,6 +418,26 @@ pub fn parse_time(text: &str) -> Option<WarcDate> {
         return WarcDate::parse_digits(&digits);
     }
     None
+}
+
+/// The `warcinfo` record that opens a WARC annals exports (`annals export warc`, and the new
+/// WARC of a `--since`/`--list` WACZ): its file name, the software and how many records follow.
+pub(crate) fn export_warcinfo(name: &str, records: u64, now: &WarcDate) -> Vec<u8> {
+    RecordBuilder::new(
+        "warcinfo",
+        &format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        now,
+    )
+    .field("WARC-Filename", name)
+    .content_type("application/warc-fields")
+    .build(&writer::warc_fields(&[
+        ("software", concat!("annals/", env!("CARGO_PKG_VERSION"))),
+        ("format", "WARC File Format 1.1"),
+        (
+            "description",
+            &format!("annals export of {records} records"),
+        ),
+    ]))
 }
 
 #[cfg(test)]

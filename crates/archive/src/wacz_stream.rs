@@ -131,6 +131,51 @@ pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// The end of an export both exporters share: the parts (index, proofs, pages; each a finished
+/// temporary ZIP at its path) merged into the package without recompressing, the report filled
+/// in, the package finished (signed when asked) and synced.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_package(
+    mut w: Part,
+    parts: [(&PathBuf, Vec<WrittenResource>); 3],
+    (index_name, index_lines, evidence, n_pages): (String, u64, Evidence, u64),
+    signer: Option<&AnonymousSigner>,
+    tmp: &Path,
+    report: &mut WaczReport,
+    phase: &dyn Fn(&str),
+) -> Result<(), ArchiveError> {
+    for (path, resources) in parts {
+        let part = File::open(path).map_err(|e| ArchiveError::io(path, e))?;
+        w.merge_part(io::BufReader::with_capacity(1 << 20, part), resources)
+            .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
+    }
+    phase("parts merged");
+    report.index = index_name;
+    report.index_lines = index_lines;
+    report.checkpoint_size = evidence.checkpoint_size;
+    report.proofs = evidence.proofs;
+    report.unproven = evidence.unproven;
+    report.warnings.extend(evidence.warnings);
+    report.pages = n_pages;
+    if report.unproven > 0 {
+        report.warnings.push(format!(
+            "{} exported records have no inclusion proof (archived after the checkpoint or not in the log)",
+            report.unproven
+        ));
+    }
+    let (out, summary) = w
+        .finish(signer)
+        .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| ArchiveError::io(tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| ArchiveError::io(tmp, e))?;
+    phase("synced");
+    report.datapackage_hash = summary.datapackage_hash;
+    report.signer_fingerprint = summary.signer_fingerprint;
+    Ok(())
+}
+
 /// What the evidence part found.
 #[derive(Default)]
 pub(crate) struct Evidence {
@@ -251,45 +296,24 @@ impl Archive {
             })
         });
         let finish = || -> Result<(), ArchiveError> {
-            let (mut w, index, evidence, pages, synced) = result?;
+            let (w, index, evidence, pages, synced) = result?;
             synced.map_err(|e| ArchiveError::io(tmp, e))?;
             let (index_resources, index_name, index_lines) = index?;
             let (evidence_resources, evidence) = evidence?;
             let (pages_resources, n_pages) = pages?;
-            for (path, resources) in [
-                (&index_path, index_resources),
-                (&evidence_path, evidence_resources),
-                (&pages_path, pages_resources),
-            ] {
-                let part = File::open(path).map_err(|e| ArchiveError::io(path, e))?;
-                w.merge_part(io::BufReader::with_capacity(1 << 20, part), resources)
-                    .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
-            }
-            phase("parts merged");
-            report.index = index_name;
-            report.index_lines = index_lines;
-            report.checkpoint_size = evidence.checkpoint_size;
-            report.proofs = evidence.proofs;
-            report.unproven = evidence.unproven;
-            report.warnings.extend(evidence.warnings);
-            report.pages = n_pages;
-            if report.unproven > 0 {
-                report.warnings.push(format!(
-                    "{} exported records have no inclusion proof (archived after the checkpoint or not in the log)",
-                    report.unproven
-                ));
-            }
-            let (out, summary) = w
-                .finish(signer)
-                .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
-            let file = out
-                .into_inner()
-                .map_err(|e| ArchiveError::io(tmp, e.into_error()))?;
-            file.sync_all().map_err(|e| ArchiveError::io(tmp, e))?;
-            phase("synced");
-            report.datapackage_hash = summary.datapackage_hash;
-            report.signer_fingerprint = summary.signer_fingerprint;
-            Ok(())
+            finish_package(
+                w,
+                [
+                    (&index_path, index_resources),
+                    (&evidence_path, evidence_resources),
+                    (&pages_path, pages_resources),
+                ],
+                (index_name, index_lines, evidence, n_pages),
+                signer,
+                tmp,
+                report,
+                &phase,
+            )
         };
         let outcome = finish();
         let _ = fs::remove_file(&evidence_path);

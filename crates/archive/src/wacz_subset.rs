@@ -36,7 +36,7 @@ use annals_wacz::{
     AnonymousSigner, CDX_BLOCK_LINES, CdxjGzipWriter, EntryCompression, Page, WaczMetadata,
     WaczWriter, WrittenResource, pages_header,
 };
-use annals_warc::{RecordBuilder, WarcDate, writer};
+use annals_warc::{WarcDate, writer};
 
 use crate::spill::{ExternalSort, RUN_BYTES};
 use crate::wacz_export::{
@@ -383,7 +383,7 @@ impl Archive {
             );
             let in_package = format!("archive/{name}");
 
-            std::thread::scope(|scope| -> Result<(), ArchiveError> {
+            let (parts, facts) = std::thread::scope(|scope| {
                 let (send, batches) = sync_channel::<Vec<(Capture, u64)>>(8);
                 let evidence = scope.spawn(|| {
                     self.subset_evidence(
@@ -410,21 +410,7 @@ impl Archive {
                     let f = File::create(warc_tmp).map_err(|e| ArchiveError::io(warc_tmp, e))?;
                     let mut out = BufWriter::with_capacity(1 << 20, f);
                     let now = WarcDate::from_unix(now_unix(), 0);
-                    let info = RecordBuilder::new(
-                        "warcinfo",
-                        &format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-                        &now,
-                    )
-                    .field("WARC-Filename", &name)
-                    .content_type("application/warc-fields")
-                    .build(&writer::warc_fields(&[
-                        ("software", concat!("annals/", env!("CARGO_PKG_VERSION"))),
-                        ("format", "WARC File Format 1.1"),
-                        (
-                            "description",
-                            &format!("annals export of {selected} records"),
-                        ),
-                    ]));
+                    let info = crate::replay::export_warcinfo(&name, selected, &now);
                     let member = writer::gzip_member(&info, 6);
                     out.write_all(&member)
                         .map_err(|e| ArchiveError::io(warc_tmp, e))?;
@@ -508,41 +494,16 @@ impl Archive {
                 let (evidence_resources, evidence) = evidence?;
                 let (pages_resources, n_pages) = pages?;
                 phase("parts written");
-                for (path, resources) in [
-                    (&index_path, index_resources),
-                    (&evidence_path, evidence_resources),
-                    (&pages_path, pages_resources),
-                ] {
-                    let part = File::open(path).map_err(|e| ArchiveError::io(path, e))?;
-                    w.merge_part(BufReader::with_capacity(1 << 20, part), resources)
-                        .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
-                }
-                report.index = index_name;
-                report.index_lines = index_lines;
-                report.checkpoint_size = evidence.checkpoint_size;
-                report.proofs = evidence.proofs;
-                report.unproven = evidence.unproven;
-                report.warnings.extend(evidence.warnings);
-                report.pages = n_pages;
-                Ok(())
+                Ok((
+                    [
+                        (&index_path, index_resources),
+                        (&evidence_path, evidence_resources),
+                        (&pages_path, pages_resources),
+                    ],
+                    (index_name, index_lines, evidence, n_pages),
+                ))
             })?;
-            if report.unproven > 0 {
-                report.warnings.push(format!(
-                    "{} exported records have no inclusion proof (archived after the checkpoint or not in the log)",
-                    report.unproven
-                ));
-            }
-            let (out, summary) = w
-                .finish(signer)
-                .map_err(|e| ArchiveError::Invalid(e.to_string()))?;
-            let file = out
-                .into_inner()
-                .map_err(|e| ArchiveError::io(tmp, e.into_error()))?;
-            file.sync_all().map_err(|e| ArchiveError::io(tmp, e))?;
-            phase("synced");
-            report.datapackage_hash = summary.datapackage_hash;
-            report.signer_fingerprint = summary.signer_fingerprint;
-            Ok(())
+            crate::wacz_stream::finish_package(w, parts, facts, signer, tmp, report, &phase)
         });
         let _ = fs::remove_file(&evidence_path);
         let _ = fs::remove_file(&pages_path);

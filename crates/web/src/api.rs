@@ -837,7 +837,8 @@ pub struct Deletions {
 }
 
 impl Deletions {
-    /// A report of nothing yet, for the page shown while the first one is computed.
+    /// A report of nothing yet: shown while the first one is computed, and filled in by
+    /// `compute_deletions`.
     pub(crate) fn pending(q: &DeletionsQuery) -> Self {
         Deletions {
             list: non_empty(&q.list),
@@ -1026,20 +1027,7 @@ async fn compute_deletions(state: &AppState, q: &DeletionsQuery) -> Result<Delet
     use annals_analysis::deletions::{Grouping, Options, report};
     let list = non_empty(&q.list);
     let min_term_items = q.min_term_items.unwrap_or(50);
-    let mut out = Deletions {
-        list: list.clone(),
-        computed_at: None,
-        refreshing: false,
-        estimator: SURVIVAL_ESTIMATOR.into(),
-        min_term_items,
-        summary: DeletionSummary::default(),
-        survival: Vec::new(),
-        latency: Vec::new(),
-        overall_share: None,
-        terms: Vec::new(),
-        by_reason: Vec::new(),
-        by_platform: Vec::new(),
-    };
+    let mut out = Deletions::pending(q);
     let rows = {
         let obs = state.reading();
         match annals_understand::lives(obs.archive().store(), list.as_deref()).await {
