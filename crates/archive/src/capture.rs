@@ -136,6 +136,7 @@ impl Archive {
                     chain: &fetch.redirect_chain,
                     extra: &[],
                     metadata: true,
+                    revisit_request: true,
                 },
             );
             let stored_as = if original.is_some() {
@@ -176,10 +177,14 @@ pub struct ExchangeContext<'a> {
     pub extra: &'a [(&'a str, &'a str)],
     /// Whether to add the `metadata` record (fetch duration, hop, redirect target).
     pub metadata: bool,
+    /// Whether a revisit is followed by its `request` record (a response always is). The
+    /// observer leaves it out by default: an unchanged re-observation is then one record.
+    pub revisit_request: bool,
 }
 
 /// The WARC records of one exchange: response or revisit (a 1.1 identical-payload-digest
-/// revisit of `original` when given), then request, then (optionally) metadata. The first
+/// revisit of `original` when given), then request (for a revisit only when
+/// [`ExchangeContext::revisit_request`]), then (optionally) metadata. The first
 /// record's id is returned with them.
 pub fn exchange_records(
     ex: &Exchange,
@@ -236,11 +241,16 @@ pub fn exchange_records_with_id(
         Some(_) => resp.build(ex.response_head()),
         None => resp.build(&ex.response),
     };
-    let req = RecordBuilder::new("request", &req_id, &date)
-        .target_uri(&ex.url)
-        .field("WARC-Concurrent-To", &format!("<{resp_id}>"))
-        .content_type(writer::HTTP_REQUEST)
-        .build(&ex.request);
+    let mut records = vec![resp];
+    if original.is_none() || cx.revisit_request {
+        records.push(
+            RecordBuilder::new("request", &req_id, &date)
+                .target_uri(&ex.url)
+                .field("WARC-Concurrent-To", &format!("<{resp_id}>"))
+                .content_type(writer::HTTP_REQUEST)
+                .build(&ex.request),
+        );
+    }
     let duration = ex.duration.as_millis().to_string();
     let hop_text = format!("{} of {hops}", hop + 1);
     let mut fields: Vec<(&str, &str)> = vec![
@@ -255,7 +265,7 @@ pub fn exchange_records_with_id(
         fields.push(("redirectTo", loc));
     }
     if !cx.metadata {
-        return vec![resp, req];
+        return records;
     }
     let meta = RecordBuilder::new("metadata", &meta_id, &date)
         .target_uri(&ex.url)
@@ -263,5 +273,76 @@ pub fn exchange_records_with_id(
         .field("WARC-Concurrent-To", &format!("<{resp_id}>"))
         .content_type("application/warc-fields")
         .build(&writer::warc_fields(&fields));
-    vec![resp, req, meta]
+    records.push(meta);
+    records
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange() -> Exchange {
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec();
+        let n = response.len();
+        Exchange {
+            url: "http://example.com/a".into(),
+            started_at: time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+            request: b"GET /a HTTP/1.1\r\nHost: example.com\r\n\r\n".to_vec(),
+            response,
+            payload: n - 2..n,
+            status: 200,
+            truncated: None,
+            remote_ip: None,
+            duration: std::time::Duration::from_millis(3),
+            protocol: "http/1.1".into(),
+            location: None,
+        }
+    }
+
+    fn types(records: &[Vec<u8>]) -> Vec<String> {
+        records
+            .iter()
+            .map(|r| {
+                let text = String::from_utf8_lossy(r);
+                text.lines()
+                    .find_map(|l| l.strip_prefix("WARC-Type: ").map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_revisit_keeps_its_request_only_when_asked() {
+        let ex = exchange();
+        let original = annals_model::Capture {
+            record_id: "<urn:uuid:00000000-0000-4000-8000-000000000001>".into(),
+            url: Some(ex.url.clone()),
+            date: "2023-11-14T22:00:00Z".into(),
+            ..Default::default()
+        };
+        let digest = digest::sha1_base32(ex.payload_bytes());
+        let mut cx = ExchangeContext {
+            hop: 0,
+            hops: 1,
+            chain: &[],
+            extra: &[],
+            metadata: false,
+            revisit_request: false,
+        };
+        // A response always has its request.
+        let new = exchange_records(&ex, &digest, None, &cx);
+        assert_eq!(types(&new), ["response", "request"]);
+        // An unchanged re-observation is one record unless asked.
+        let revisit = exchange_records(&ex, &digest, Some(&original), &cx);
+        assert_eq!(types(&revisit), ["revisit"]);
+        let text = String::from_utf8_lossy(&revisit[0]);
+        assert!(text.contains("WARC-Refers-To: <urn:uuid:00000000-0000-4000-8000-000000000001>"));
+        assert!(text.contains("WARC-Truncated: length"), "{text}");
+        cx.revisit_request = true;
+        let both = exchange_records(&ex, &digest, Some(&original), &cx);
+        assert_eq!(types(&both), ["revisit", "request"]);
+        cx.metadata = true;
+        let all = exchange_records(&ex, &digest, Some(&original), &cx);
+        assert_eq!(types(&all), ["revisit", "request", "metadata"]);
+    }
 }

@@ -81,3 +81,44 @@ fn bench_observe_small_world() {
         "top level is the adaptive policy"
     );
 }
+
+/// The shell half on a small world: an unchanged re-observation is one WARC record (the
+/// revisit; its request is the original's), and the bytes it adds are the sum of what the
+/// WARC files, the index and the ledger grew by.
+#[test]
+fn bench_observe_shell_unchanged_is_one_record() {
+    let out = Command::new(env!("CARGO_BIN_EXE_annals"))
+        .args(["--quiet", "bench", "observe", "--items", "50", "--json"])
+        .args(["--shell-items", "300", "--rss-items", "200"])
+        .output()
+        .expect("run annals bench observe");
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    let s = &v["shell"];
+    assert!(number(s, &["throughput_items"]) >= 300.0, "{v}");
+    assert!(number(s, &["obs_per_s"]) > 0.0, "{v}");
+    assert!(number(s, &["obs_per_s_unchanged"]) > 0.0, "{v}");
+    assert_eq!(
+        number(s, &["records_per_unchanged_observation"]),
+        1.0,
+        "{v}"
+    );
+    let parts = number(s, &["warc_bytes_per_unchanged_observation"])
+        + number(s, &["index_bytes_per_unchanged_observation"])
+        + number(s, &["ledger_bytes_per_unchanged_observation"]);
+    let total = number(&v, &["bytes_per_unchanged_observation"]);
+    assert!((parts - total).abs() < 1e-6, "{v}");
+    // One gzip member holding the revisit's WARC fields and the new HTTP headers: a few
+    // hundred bytes, never a whole payload.
+    let warc = number(s, &["warc_bytes_per_unchanged_observation"]);
+    assert!(warc > 200.0 && warc < 1_000.0, "{v}");
+    assert!(
+        number(s, &["ledger_bytes_per_unchanged_observation"]) > 0.0,
+        "{v}"
+    );
+    assert!(number(&v, &["rss_mb_1m_items"]) > 0.0, "{v}");
+}

@@ -83,6 +83,11 @@ pub struct ObserverConfig {
     pub platforms: BTreeMap<String, PlatformConfig>,
     /// User-Agent to send.
     pub user_agent: Option<String>,
+    /// Whether an unchanged re-observation's revisit record is followed by its `request`
+    /// record (`false` by default: the revisit keeps the URL, date, status and headers that
+    /// are evidence, and the request is the one archived with the original response; `true`
+    /// doubles the bytes of an unchanged re-observation).
+    pub revisit_requests: bool,
 }
 
 impl Default for ObserverConfig {
@@ -98,6 +103,7 @@ impl Default for ObserverConfig {
             endpoints: BTreeMap::new(),
             platforms: BTreeMap::new(),
             user_agent: None,
+            revisit_requests: false,
         }
     }
 }

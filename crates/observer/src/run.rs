@@ -580,6 +580,7 @@ impl Observer {
                     chain: &chain,
                     extra: &[],
                     metadata: false,
+                    revisit_request: self.config.observer.revisit_requests,
                 };
                 let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
                 records.extend(exchange_records_with_id(
@@ -627,6 +628,7 @@ impl Observer {
                         chain: &chain,
                         extra: &extra,
                         metadata: false,
+                        revisit_request: self.config.observer.revisit_requests,
                     };
                     records.extend(exchange_records_with_id(
                         ex,

@@ -21,13 +21,17 @@ pub struct ShellFigures {
     pub obs_per_s: f64,
     /// Observations per second, second pass (every payload unchanged: revisits).
     pub obs_per_s_unchanged: f64,
-    /// Bytes added to the data directory (WARC files and index.db, the WAL folded in) per
-    /// unchanged re-observation.
+    /// Bytes added to the data directory (WARC files, index.db with the WAL folded in, and
+    /// the ledger's tiles) per unchanged re-observation.
     pub bytes_per_unchanged_observation: f64,
     /// Of which WARC bytes.
     pub warc_bytes_per_unchanged_observation: f64,
     /// Of which index bytes.
     pub index_bytes_per_unchanged_observation: f64,
+    /// Of which ledger bytes (hash tiles and entry bundles).
+    pub ledger_bytes_per_unchanged_observation: f64,
+    /// WARC records written per unchanged re-observation.
+    pub records_per_unchanged_observation: f64,
     /// Items in the queue for the memory measurement.
     pub rss_items: usize,
     /// Peak RSS of `annals run` with that queue, MB.
@@ -72,15 +76,16 @@ async fn warm(urls: &[String], cfg: &FileConfig) {
         .await;
 }
 
-/// (WARC bytes, index bytes) of a data directory.
-fn sizes(data: &Path) -> (u64, u64) {
+/// (WARC bytes, index bytes, ledger bytes) of a data directory.
+fn sizes(data: &Path) -> (u64, u64, u64) {
     let warcs = dir_size(&data.join(annals_archive::WARC_DIR));
     let index = ["index.db", "index.db-wal"]
         .iter()
         .filter_map(|f| std::fs::metadata(data.join(f)).ok())
         .map(|m| m.len())
         .sum();
-    (warcs, index)
+    let ledger = dir_size(&data.join("ledger"));
+    (warcs, index, ledger)
 }
 
 fn sim_config(items: usize) -> SimConfig {
@@ -157,7 +162,8 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     say("pass 1: every item observed once (full responses)");
     let first = obs.run(opts.clone(), None, std::future::pending()).await?;
     obs.archive().store().compact().await?;
-    let (warc_before, index_before) = sizes(&data);
+    let (warc_before, index_before, ledger_before) = sizes(&data);
+    let records_before = obs.archive().ledger_status().await?.size;
     // An hour later on the observer's clock, the same answers: every payload unchanged.
     let archive = obs.into_archive();
     let mut obs = Observer::new(
@@ -168,12 +174,15 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
     say("pass 2: every item observed again, unchanged (revisits)");
     let second = obs.run(opts, None, std::future::pending()).await?;
     obs.archive().store().compact().await?;
-    let (warc_after, index_after) = sizes(&data);
+    let (warc_after, index_after, ledger_after) = sizes(&data);
+    let records_after = obs.archive().ledger_status().await?.size;
     drop(obs);
     let n2 = second.status.observations.max(1) as f64;
     let warc_bytes = warc_after.saturating_sub(warc_before) as f64 / n2;
     let index_bytes = index_after.saturating_sub(index_before) as f64 / n2;
-    let bytes = warc_bytes + index_bytes;
+    let ledger_bytes = ledger_after.saturating_sub(ledger_before) as f64 / n2;
+    let records = records_after.saturating_sub(records_before) as f64 / n2;
+    let bytes = warc_bytes + index_bytes + ledger_bytes;
 
     // Memory: a million queued items, `annals run` as a child process.
     say(&format!("memory: queueing {rss_items} items"));
@@ -254,6 +263,8 @@ async fn measure_async(n: usize, rss_items: usize, quiet: bool) -> Result<ShellF
         bytes_per_unchanged_observation: bytes,
         warc_bytes_per_unchanged_observation: warc_bytes,
         index_bytes_per_unchanged_observation: index_bytes,
+        ledger_bytes_per_unchanged_observation: ledger_bytes,
+        records_per_unchanged_observation: records,
         rss_items,
         rss_mb,
         rss_observations,
