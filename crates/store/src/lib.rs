@@ -156,6 +156,19 @@ pub trait Store: Send + Sync {
         each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// [`Store::for_each_capture`] for exports: the same captures in the same order, carrying
+    /// only `record_id`, `record_type`, `warc_file`, `offset`, `length`, `url`, `date`,
+    /// `unix_time`, `status`, `mime` and `record_digest` (the other fields are empty: `urlkey`
+    /// and `block_digest` `""`, the options `None`): a backend need not read or rebuild the rest.
+    fn for_each_capture_slim<'a>(
+        &'a self,
+        filter: &'a CaptureFilter,
+        order: CaptureOrder,
+        each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.for_each_capture(filter, order, each)
+    }
+
     /// Calls `each` on every stored CDXJ line in byte order (what `sort` gives), streaming: a
     /// package's index written without holding it.
     fn for_each_cdxj_line<'a>(
