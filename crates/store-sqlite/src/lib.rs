@@ -989,6 +989,26 @@ impl Store for SqliteStore {
         Box::pin(observer::watch_list(&self.pool, list, limit))
     }
 
+    fn watch_urls<'a>(
+        &'a self,
+        list: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, StoreError>> {
+        Box::pin(async move {
+            // Streamed: a row at a time becomes a pair, no row set is collected.
+            let mut rows = sqlx::query(
+                "SELECT w.item_id, i.canonical_url FROM watch w JOIN items i ON i.id = w.item_id \
+                 WHERE w.list = ? ORDER BY w.item_id",
+            )
+            .bind(list)
+            .fetch(&self.pool);
+            let mut out = Vec::new();
+            while let Some(row) = rows.try_next().await.map_err(q)? {
+                out.push((row.try_get(0).map_err(q)?, row.try_get(1).map_err(q)?));
+            }
+            Ok(out)
+        })
+    }
+
     fn watch_find<'a>(
         &'a self,
         key: &'a str,
