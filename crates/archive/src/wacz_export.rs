@@ -218,11 +218,11 @@ impl Archive {
                 .ok_or_else(|| ArchiveError::NotFound(format!("a watched item {id}")))?;
             let what = format!("item {}", item.url);
             let sel = self
-                .items_selection(vec![item], &what, opts.since, opts.text)
+                .items_selection(vec![(item.item_id, item.url)], &what, opts.since, opts.text)
                 .await?;
             (Some(Subset::Items(sel)), format!("{what}:"))
         } else if let Some(list) = &opts.list {
-            let items = self.store.watch_list(Some(list), None).await?;
+            let items = self.store.watch_urls(list).await?;
             if items.is_empty() {
                 return Err(ArchiveError::NotFound(format!(
                     "an item watched in list {list} (see `annals watch list`)"

@@ -567,7 +567,7 @@ impl Archive {
             step().map_err(|e| failure.stop(e))
         };
         handle
-            .block_on(self.store.for_each_capture(
+            .block_on(self.store.for_each_capture_slim(
                 &CaptureFilter::default(),
                 CaptureOrder::Archive,
                 &mut each,
@@ -651,7 +651,7 @@ impl Archive {
                 CaptureOrder::Time,
                 &mut each,
             )),
-            None => handle.block_on(self.store.for_each_capture(
+            None => handle.block_on(self.store.for_each_capture_slim(
                 &filter,
                 CaptureOrder::Time,
                 &mut each,

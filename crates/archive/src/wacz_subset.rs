@@ -31,7 +31,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use annals_ledger::{Hash, HashReader};
 use annals_model::Capture;
-use annals_store::{CaptureFilter, CaptureOrder, StoreError, WatchInfo};
+use annals_store::{CaptureFilter, CaptureOrder, StoreError};
 use annals_wacz::{
     AnonymousSigner, CDX_BLOCK_LINES, CdxjGzipWriter, EntryCompression, Page, WaczMetadata,
     WaczWriter, WrittenResource, pages_header,
@@ -90,11 +90,15 @@ pub(crate) enum Subset {
 /// The records of some watched items: their observations' responses and revisits (by key of the
 /// bare record id), the requests concurrent to those, and the revisits' originals (by key of
 /// the exact id). Per item: its first observation, for its page.
+/// A watched item as an export reads it: (item id, canonical URL).
+pub(crate) type WatchedItem = (i64, String);
+
 pub(crate) struct ItemsSelection {
     keys: Keys,
     chosen: HashSet<u128>,
     originals: HashSet<u128>,
-    items: Vec<WatchInfo>,
+    /// (item id, canonical URL)
+    items: Vec<WatchedItem>,
     /// (item, first observation time, the URL its first response fetched, if known)
     observed: Vec<(usize, i64, Option<String>)>,
     with_text: bool,
@@ -169,20 +173,20 @@ impl Archive {
     /// items. One pass over the archive's rows; `what` names the items when none was observed.
     pub(crate) async fn items_selection(
         &self,
-        items: Vec<WatchInfo>,
+        items: Vec<WatchedItem>,
         what: &str,
         since: Option<i64>,
         with_text: bool,
     ) -> Result<ItemsSelection, ArchiveError> {
         let keys = Keys::new();
-        let urls: HashSet<&str> = items.iter().map(|i| i.url.as_str()).collect();
+        let urls: HashSet<&str> = items.iter().map(|(_, url)| url.as_str()).collect();
 
         // Each observation's first response, per item.
         let mut responses: HashSet<u128> = HashSet::new();
         // (item, first observation time, its first response's record id)
         let mut firsts: Vec<(usize, i64, String)> = Vec::new();
-        for (n, item) in items.iter().enumerate() {
-            let observations = self.store.observations(item.item_id).await?;
+        for (n, (item_id, _)) in items.iter().enumerate() {
+            let observations = self.store.observations(*item_id).await?;
             let mut first = None;
             for o in observations {
                 if since.is_some_and(|t| o.observed_at < t) || o.record_id.is_empty() {
@@ -614,11 +618,11 @@ impl Archive {
         part.write_all(pages_header(sel.with_text).as_bytes())
             .map_err(io_err)?;
         for (i, (n, t, url)) in sel.observed.iter().enumerate() {
-            let item = &sel.items[*n];
-            let url = url.clone().unwrap_or_else(|| item.url.clone());
+            let (item_id, item_url) = &sel.items[*n];
+            let url = url.clone().unwrap_or_else(|| item_url.clone());
             let mut page = Page::new(url, rfc3339(*t));
             page.id = Some(format!("p{i}"));
-            let contents = handle.block_on(self.store.contents(item.item_id))?;
+            let contents = handle.block_on(self.store.contents(*item_id))?;
             // Posts have no title (a Weibo status is its text): their text's opening stands in.
             page.title = contents
                 .iter()

@@ -156,6 +156,19 @@ pub trait Store: Send + Sync {
         each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// [`Store::for_each_capture`] for exports: the same captures in the same order, carrying
+    /// only `record_id`, `record_type`, `warc_file`, `offset`, `length`, `url`, `date`,
+    /// `unix_time`, `status`, `mime` and `record_digest` (the other fields are empty: `urlkey`
+    /// and `block_digest` `""`, the options `None`): a backend need not read or rebuild the rest.
+    fn for_each_capture_slim<'a>(
+        &'a self,
+        filter: &'a CaptureFilter,
+        order: CaptureOrder,
+        each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.for_each_capture(filter, order, each)
+    }
+
     /// Calls `each` on every stored CDXJ line in byte order (what `sort` gives), streaming: a
     /// package's index written without holding it.
     fn for_each_cdxj_line<'a>(
@@ -300,6 +313,23 @@ pub trait Store: Send + Sync {
         list: Option<&'a str>,
         limit: Option<u64>,
     ) -> BoxFuture<'a, Result<Vec<WatchInfo>, StoreError>>;
+
+    /// (item id, canonical URL) of the items watched in `list`, in id order: what an export of
+    /// a list reads, without the rest of [`WatchInfo`] (about 2.7 KB per item while
+    /// [`Store::watch_list`] collects its rows).
+    fn watch_urls<'a>(
+        &'a self,
+        list: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, StoreError>> {
+        Box::pin(async move {
+            Ok(self
+                .watch_list(Some(list), None)
+                .await?
+                .into_iter()
+                .map(|i| (i.item_id, i.url))
+                .collect())
+        })
+    }
 
     /// One watched item by row id, canonical URL or platform id.
     fn watch_find<'a>(
