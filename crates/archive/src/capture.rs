@@ -89,6 +89,19 @@ impl Archive {
         self.append(prepared).await
     }
 
+    /// [`Archive::append_records`] with each record compressed at gzip `level` instead of the
+    /// archive's level. For many small records (an imported table's rows, a few hundred bytes
+    /// of JSON each) level 1 uses fixed Huffman codes and builds no code tree per member, which
+    /// is most of level 6's time on such records.
+    pub async fn append_records_at_level(
+        &mut self,
+        records: Vec<Vec<u8>>,
+        level: u32,
+    ) -> Result<Vec<annals_model::Capture>, ArchiveError> {
+        let prepared = build_prepared(records, level);
+        self.append(prepared).await
+    }
+
     /// Fetches `url` with `fetcher` and archives every exchange. An unchanged payload (same
     /// URL, same payload digest as an archived response) becomes a 1.1 identical-payload-digest
     /// revisit that keeps the new HTTP headers.

@@ -375,7 +375,10 @@ impl Observer {
         // their records). A crash in between only leaves them to the next catch-up.
         self.catch_up(None).await?;
         let records = crate::table::row_records(rows);
-        let captures = self.archive.append_records(records).await?;
+        let captures = self
+            .archive
+            .append_records_at_level(records, crate::table::ROW_GZIP_LEVEL)
+            .await?;
         let mut report = CatchUpReport {
             records: captures.len() as u64,
             ..CatchUpReport::default()

@@ -43,6 +43,11 @@ use serde::{Deserialize, Serialize};
 /// Target-URI prefix of imported rows.
 pub const ROW_URN: &str = "urn:annals:row:";
 
+/// gzip level of the rows' records: a row is a few hundred bytes of JSON, for which level 1
+/// (fixed Huffman codes) took a fraction of the archive's level 6 time (see README's import
+/// figures for the size it costs).
+pub const ROW_GZIP_LEVEL: u32 = 1;
+
 /// Policy name of imported items (never fetched).
 pub const IMPORTED_POLICY: &str = "imported";
 

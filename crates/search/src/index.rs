@@ -28,6 +28,15 @@ pub struct SearchConfig {
     pub writer_threads: usize,
     /// Total indexing memory before a segment is flushed, in bytes (at least 15 MB a thread).
     pub writer_memory_bytes: usize,
+    /// Background merges run at once (at least 1). Each merge holds the merged segments'
+    /// dictionaries and buffers; tantivy's default of 4 made the heap rise in steps as merges
+    /// of growing segments overlapped.
+    pub merge_threads: usize,
+    /// Segments with this many documents or more are no longer merged (tantivy's
+    /// `LogMergePolicy::set_max_docs_before_merge`): a merge never rewrites the whole index, so
+    /// its memory does not grow with it. An index of N documents keeps about N / this many
+    /// large segments, each searched in turn.
+    pub max_docs_before_merge: usize,
 }
 
 impl Default for SearchConfig {
@@ -38,6 +47,8 @@ impl Default for SearchConfig {
                 .map_or(1, |n| n.get())
                 .clamp(1, 4),
             writer_memory_bytes: 128 << 20,
+            merge_threads: 1,
+            max_docs_before_merge: 300_000,
         }
     }
 }
@@ -204,10 +215,18 @@ impl SearchIndex {
         let threads = self.config.writer_threads.clamp(1, 8);
         let per_thread =
             (self.config.writer_memory_bytes / threads).max(MEMORY_BUDGET_NUM_BYTES_MIN);
+        let options = tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(per_thread)
+            .num_merge_threads(self.config.merge_threads.clamp(1, 8))
+            .build();
         let writer = self
             .index
-            .writer_with_num_threads(threads, per_thread * threads)
+            .writer_with_options(options)
             .map_err(|source| self.tantivy(source))?;
+        let mut policy = tantivy::indexer::LogMergePolicy::default();
+        policy.set_max_docs_before_merge(self.config.max_docs_before_merge.max(1));
+        writer.set_merge_policy(Box::new(policy));
         let data = self.commit_data()?;
         Ok(SearchWriter {
             index: self.clone(),
@@ -251,6 +270,12 @@ impl SearchIndex {
             .search(&query, &tantivy::collector::Count)
             .map(|n| n as u64)
             .map_err(|source| self.tantivy(source))
+    }
+
+    /// Number of segments searches go through, as of the last reload (a measure of the merge
+    /// policy: each is searched in turn).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     fn commit_data(&self) -> Result<CommitData, Error> {

@@ -384,6 +384,8 @@ pub fn search(args: &BenchSearchArgs, quiet: bool) -> Result<()> {
     let mut generate_seconds = 0.0;
     let build_start = Instant::now();
     let step = (args.posts / 10).max(1);
+    // Anonymous RSS at every tenth of the posts: whether the heap stays flat as the index grows.
+    let mut steps: Vec<Value> = Vec::with_capacity(10);
     // Peak anonymous and file-backed RSS, sampled every 1,000 posts and after the commit.
     let (mut peak_anon, mut peak_file) = rss_split();
     let sample = |peak_anon: &mut u64, peak_file: &mut u64| {
@@ -415,6 +417,13 @@ pub fn search(args: &BenchSearchArgs, quiet: bool) -> Result<()> {
             sample(&mut peak_anon, &mut peak_file);
         }
         if i % step == 0 {
+            let (anon_now, _) = rss_split();
+            steps.push(json!({
+                "posts": i,
+                "rss_anon_bytes": anon_now,
+                "peak_rss_anon_bytes_sampled": peak_anon,
+                "seconds": build_start.elapsed().as_secs_f64(),
+            }));
             p.stage(&format!(
                 "    {i} posts, {:.0} s, peak RSS {:.0} MB (anonymous {:.0} MB, mapped index files {:.0} MB)",
                 build_start.elapsed().as_secs_f64(),
@@ -598,6 +607,10 @@ pub fn search(args: &BenchSearchArgs, quiet: bool) -> Result<()> {
             "peak_rss_bytes": build_hwm,
             "peak_rss_anon_bytes_sampled": peak_anon,
             "peak_rss_file_bytes_sampled": peak_file,
+            "rss_anon_by_posts": steps,
+            "merge_threads": config.merge_threads,
+            "max_docs_before_merge": config.max_docs_before_merge,
+            "segments": index.segments(),
             "rss_before_bytes": hwm_before,
             "peak_rss_reset": hwm_reset,
             "index_bytes": index_bytes,
@@ -965,6 +978,20 @@ fn table(r: &Value) -> String {
         f(&i["peak_rss_anon_bytes_sampled"]) / MB,
         f(&i["writer_memory_budget_bytes"]) / MB,
         f(&i["peak_rss_file_bytes_sampled"]) / MB
+    );
+    let steps: Vec<String> = i["rss_anon_by_posts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| format!("{} {:.0} MB", s["posts"], f(&s["rss_anon_bytes"]) / MB))
+        .collect();
+    let _ = writeln!(
+        o,
+        "anonymous RSS by posts indexed: {} ({} segments at the end; {} merge thread(s), segments of {} documents or more not merged)",
+        steps.join(", "),
+        i["segments"],
+        i["merge_threads"],
+        i["max_docs_before_merge"]
     );
     o
 }
