@@ -216,7 +216,11 @@ pub(crate) async fn overview_data(state: &AppState) -> Result<Overview, ApiError
         .map_err(|e| fail("recent captures", e))?;
     let requests = recent
         .iter()
-        .filter(|(_, c)| c.record_type == "request" && c.unix_time >= now - 600)
+        // One response or revisit per HTTP exchange (an unchanged re-observation by `annals
+        // run` is a revisit without a request record).
+        .filter(|(_, c)| {
+            matches!(c.record_type.as_str(), "response" | "revisit") && c.unix_time >= now - 600
+        })
         .count();
     let ledger = archive
         .ledger_status()
