@@ -14,14 +14,11 @@ fn number(v: &Value, path: &[&str]) -> f64 {
         .unwrap_or_else(|| panic!("{path:?} missing or not a number in {v}"))
 }
 
-#[test]
-fn bench_observe_small_world() {
-    let budget = 12;
+/// `annals --quiet bench observe --json ARGS`: its one JSON object, or a panic with its stderr.
+fn bench_observe(args: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_annals"))
-        .args(["--quiet", "bench", "observe", "--items", "200", "--json"])
-        .args(["--budget", &budget.to_string()])
-        // The shell measurements (a real `annals run`) are another test's business.
-        .args(["--shell-items", "0"])
+        .args(["--quiet", "bench", "observe", "--json"])
+        .args(args)
         .output()
         .expect("run annals bench observe");
     assert!(
@@ -29,7 +26,22 @@ fn bench_observe_small_world() {
         "bench failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn bench_observe_small_world() {
+    let budget = 12;
+    let budget_text = budget.to_string();
+    // The shell measurements (a real `annals run`) are the next test's business.
+    let v = bench_observe(&[
+        "--items",
+        "200",
+        "--budget",
+        &budget_text,
+        "--shell-items",
+        "0",
+    ]);
 
     for key in [
         "requests_budget",
@@ -87,17 +99,14 @@ fn bench_observe_small_world() {
 /// WARC files, the index and the ledger grew by.
 #[test]
 fn bench_observe_shell_unchanged_is_one_record() {
-    let out = Command::new(env!("CARGO_BIN_EXE_annals"))
-        .args(["--quiet", "bench", "observe", "--items", "50", "--json"])
-        .args(["--shell-items", "300", "--rss-items", "200"])
-        .output()
-        .expect("run annals bench observe");
-    assert!(
-        out.status.success(),
-        "bench failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    let v = bench_observe(&[
+        "--items",
+        "50",
+        "--shell-items",
+        "300",
+        "--rss-items",
+        "200",
+    ]);
     let s = &v["shell"];
     assert!(number(s, &["throughput_items"]) >= 300.0, "{v}");
     assert!(number(s, &["obs_per_s"]) > 0.0, "{v}");

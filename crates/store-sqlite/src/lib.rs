@@ -368,6 +368,20 @@ fn slim_from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
     })
 }
 
+/// Runs `qb` and calls `each` on every row, decoded by `decode`, as it arrives (streaming).
+async fn stream_captures(
+    pool: &SqlitePool,
+    mut qb: QueryBuilder<Sqlite>,
+    decode: fn(&SqliteRow) -> Result<Capture, sqlx::Error>,
+    each: &mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+) -> Result<(), StoreError> {
+    let mut rows = qb.build().fetch(pool);
+    while let Some(row) = rows.try_next().await.map_err(q)? {
+        each(decode(&row).map_err(q)?)?;
+    }
+    Ok(())
+}
+
 fn select(filter: &CaptureFilter, order: CaptureOrder, limit: Option<u64>) -> QueryBuilder<Sqlite> {
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM captures WHERE 1=1"));
     push_filter(&mut qb, filter);
@@ -675,13 +689,7 @@ impl Store for SqliteStore {
         each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut qb = select(filter, order, None);
-            let query = qb.build();
-            let mut rows = query.fetch(&self.pool);
-            while let Some(row) = rows.try_next().await.map_err(q)? {
-                each(from_row(&row).map_err(q)?)?;
-            }
-            Ok(())
+            stream_captures(&self.pool, select(filter, order, None), from_row, each).await
         })
     }
 
@@ -702,11 +710,7 @@ impl Store for SqliteStore {
             );
             push_filter(&mut qb, filter);
             qb.push(" ORDER BY ").push(order_by(order));
-            let mut rows = qb.build().fetch(&self.pool);
-            while let Some(row) = rows.try_next().await.map_err(q)? {
-                each(slim_from_row(&row).map_err(q)?)?;
-            }
-            Ok(())
+            stream_captures(&self.pool, qb, slim_from_row, each).await
         })
     }
 
