@@ -36,7 +36,7 @@ pub struct ExchangeReport {
 }
 
 fn id() -> String {
-    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+    crate::new_record_id()
 }
 
 fn build_prepared(records: Vec<Vec<u8>>, level: u32) -> Vec<Prepared> {

@@ -31,8 +31,48 @@ const STAGING: &str = "tile.new";
 /// Largest TSA reply accepted.
 const MAX_TSR: usize = 1 << 20;
 
-/// The ledger leaf entry of a stored record.
-pub fn entry_for(c: &Capture) -> Result<Entry, ArchiveError> {
+/// The file in the ledger directory that says from which leaf on entries are in format 2
+/// (see [`annals_ledger::Entry`]). Logs begun before format 2 keep format 1 below that leaf, so
+/// that `annals reindex`, `annals verify` and proofs recompute exactly the leaves that were
+/// signed. Written once: at the first open of a data directory by a version that writes format
+/// 2 (after the open has indexed every record already on disk, in format 1).
+const ENTRY_FORMAT_FILE: &str = "entry-format";
+
+/// From which leaf on this data directory's entries are in format 2; `None` when the file is
+/// absent (a log written before format 2: every leaf so far is in format 1).
+pub(crate) fn read_v2_from(root: &Path) -> Result<Option<u64>, ArchiveError> {
+    let path = root.join(LEDGER_DIR).join(ENTRY_FORMAT_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ArchiveError::io(&path, e)),
+    };
+    text.trim()
+        .strip_prefix("entry format 2 from leaf ")
+        .and_then(|n| n.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ArchiveError::Invalid(format!(
+                "{}: expected \"entry format 2 from leaf N\", found {:?}",
+                path.display(),
+                text.trim()
+            ))
+        })
+}
+
+/// Records that entries are in format 2 from leaf `from` on (see [`read_v2_from`]).
+pub(crate) fn write_v2_from(root: &Path, from: u64) -> Result<(), ArchiveError> {
+    let dir = root.join(LEDGER_DIR);
+    fs::create_dir_all(&dir).map_err(|e| ArchiveError::io(&dir, e))?;
+    write_atomic(
+        &dir.join(ENTRY_FORMAT_FILE),
+        format!("entry format 2 from leaf {from}\n").as_bytes(),
+    )
+}
+
+/// The ledger leaf entry of a stored record that is leaf `index` of a log whose entries are in
+/// format 2 from leaf `v2_from` on (`None`: all in format 1).
+pub fn entry_for(c: &Capture, index: u64, v2_from: Option<u64>) -> Result<Entry, ArchiveError> {
     let digest = c
         .record_digest
         .strip_prefix("sha256:")
@@ -53,19 +93,19 @@ pub fn entry_for(c: &Capture) -> Result<Entry, ArchiveError> {
             s.chars().filter(|c| !c.is_control()).collect()
         }
     };
+    let v2 = v2_from.is_some_and(|from| index >= from);
     Ok(Entry {
         record_sha256,
         file: c.warc_file.clone(),
         offset: c.offset,
         length: c.length,
-        record_id: nonempty(&c.record_id),
-        date: nonempty(&c.date),
+        v1: (!v2).then(|| (nonempty(&c.record_id), nonempty(&c.date))),
     })
 }
 
-/// The leaf hash of a stored record.
-pub fn leaf_for(c: &Capture) -> Result<Hash, ArchiveError> {
-    let entry = entry_for(c)?;
+/// The leaf hash of a stored record that is leaf `index` (see [`entry_for`]).
+pub fn leaf_for(c: &Capture, index: u64, v2_from: Option<u64>) -> Result<Hash, ArchiveError> {
+    let entry = entry_for(c, index, v2_from)?;
     let bytes = entry
         .encode()
         .map_err(|e| ArchiveError::Invalid(format!("ledger entry: {e}")))?;
@@ -78,11 +118,16 @@ fn ledger_err(e: annals_ledger::LedgerError) -> ArchiveError {
 
 /// Appends the leaves of `rows` to a copy of `tree` and returns the batch to commit with them:
 /// the archive's append path (entry encoding, leaf hashing, tree), minus the store commit.
-pub fn batch_for(tree: &Tree, rows: &[Capture]) -> Result<(Tree, LedgerBatch), ArchiveError> {
+/// `v2_from` as for [`entry_for`].
+pub fn batch_for(
+    tree: &Tree,
+    rows: &[Capture],
+    v2_from: Option<u64>,
+) -> Result<(Tree, LedgerBatch), ArchiveError> {
     let mut next = tree.clone();
     let mut leaves = Vec::with_capacity(rows.len());
     for c in rows {
-        let h = leaf_for(c)?;
+        let h = leaf_for(c, next.size(), v2_from)?;
         let idx = next.append(h).map_err(ledger_err)?;
         leaves.push((idx, c.warc_file.clone(), c.offset, hex_encode(&h)));
     }
@@ -243,6 +288,8 @@ struct Checked {
     /// With `full`: each file's indexed records, (offset, length, record id), in file order.
     offsets: HashMap<String, Vec<(u64, u64, String)>>,
     damaged_files: HashSet<String>,
+    /// The log's first leaf in entry format 2 (see [`entry_for`]).
+    v2_from: Option<u64>,
 }
 
 impl Checked {
@@ -266,7 +313,7 @@ impl Checked {
                 })
             }
         }
-        match (leaf_for(c), leaf) {
+        match (leaf_for(c, i as u64, self.v2_from), leaf) {
             (Ok(h), Some((file, off, stored))) => {
                 if (file, *off) != (&c.warc_file, c.offset) || hex_encode(&h) != *stored {
                     self.findings.push(Finding {
@@ -681,7 +728,9 @@ impl Archive {
                             "leaf {index} refers to a record the index does not hold; run `annals verify`"
                         ))
                     })?;
-                    let entry = entry_for(&c)?.encode().map_err(ledger_err)?;
+                    let entry = entry_for(&c, index, self.entry_v2_from)?
+                        .encode()
+                        .map_err(ledger_err)?;
                     let stored = hex_decode(&hex).and_then(|b| <[u8; 32]>::try_from(b).ok());
                     if stored != Some(leaf_hash(&entry)) {
                         return Err(ArchiveError::Invalid(format!(
@@ -925,8 +974,12 @@ impl Archive {
         // and are handed in batches to a checker thread, which reads and hashes the records and
         // compares them with the log's leaves, so the two overlap.
         let (batches, inbox) = std::sync::mpsc::sync_channel::<Vec<Capture>>(8);
+        let v2_from = self.entry_v2_from;
         let checker = std::thread::spawn(move || {
-            let mut out = Checked::default();
+            let mut out = Checked {
+                v2_from,
+                ..Checked::default()
+            };
             let mut reader = MemberReader::default();
             let mut i = 0usize;
             for batch in inbox {
@@ -974,6 +1027,7 @@ impl Archive {
             findings: mut found,
             mut offsets,
             damaged_files,
+            ..
         } = checked;
         findings.append(&mut found);
         let warc_dir = self.root().join(crate::WARC_DIR);

@@ -27,7 +27,9 @@
 //! ```
 #![deny(missing_docs)]
 
-pub use archive::{Archive, ArchiveOptions, INDEX_DB, ImportReport, Progress, capture_date};
+pub use archive::{
+    Archive, ArchiveOptions, INDEX_DB, ImportReport, Progress, capture_date, new_record_id,
+};
 pub use capture::{
     CaptureReport, ExchangeContext, ExchangeReport, exchange_records, exchange_records_with_id,
 };

@@ -99,7 +99,10 @@ pub fn verify_bundle(bundle: &ProofBundle, key: Option<&str>) -> Result<ProofSum
             "the record bytes do not match the ledger entry: the record was altered".into(),
         );
     }
-    if entry.record_id != bundle.record_id {
+    // A format 1 entry also names the record's id (format 2 leaves it to the record's digest).
+    if let Some((record_id, _)) = &entry.v1
+        && *record_id != bundle.record_id
+    {
         return Err("the record id in the bundle is not the one in the ledger entry".into());
     }
     let proof: Vec<Hash> = bundle
@@ -127,9 +130,18 @@ pub fn verify_bundle(bundle: &ProofBundle, key: Option<&str>) -> Result<ProofSum
     if parsed.record.header.record_id() != Some(bundle.record_id.as_str()) {
         return Err("the WARC record's id differs from the bundle's".into());
     }
+    let date = match entry.v1 {
+        Some((_, date)) => date,
+        None => parsed
+            .record
+            .header
+            .get("WARC-Date")
+            .unwrap_or_default()
+            .to_string(),
+    };
     Ok(ProofSummary {
         url: parsed.record.header.target_uri().map(str::to_string),
-        date: entry.date,
+        date,
         origin: cp.origin,
         tree_size: cp.size,
         key_from_outside: key.is_some(),
@@ -174,7 +186,7 @@ impl Archive {
         }
         let proof = annals_ledger::inclusion_proof(&hashes, index as u64, size)
             .map_err(|e| ArchiveError::Invalid(format!("ledger: {e}")))?;
-        let entry = crate::ledger::entry_for(&capture)?;
+        let entry = crate::ledger::entry_for(&capture, index as u64, self.entry_v2_from)?;
         let entry_bytes = entry
             .encode()
             .map_err(|e| ArchiveError::Invalid(format!("ledger entry: {e}")))?;

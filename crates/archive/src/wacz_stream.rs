@@ -546,7 +546,7 @@ impl Archive {
                 return Ok(());
             }
             let step = || -> Result<(), ArchiveError> {
-                let entry = crate::ledger::entry_for(&c)?
+                let entry = crate::ledger::entry_for(&c, at, self.entry_v2_from)?
                     .encode()
                     .map_err(|e| ArchiveError::Invalid(format!("ledger entry: {e}")))?;
                 batch.push((c, entry));

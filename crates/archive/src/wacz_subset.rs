@@ -776,7 +776,7 @@ impl Archive {
                             .collect();
                         tree.current = Some((chunk_index, Levels::new(leaves)));
                     }
-                    let entry = crate::ledger::entry_for(c)?
+                    let entry = crate::ledger::entry_for(c, index, self.entry_v2_from)?
                         .encode()
                         .map_err(|e| ArchiveError::Invalid(format!("ledger entry: {e}")))?;
                     if tree.subtree_hash(0, index).ok() != Some(annals_ledger::leaf_hash(&entry)) {

@@ -807,3 +807,89 @@ fn checkpoints_are_time_stamped_by_a_real_tsa() {
         "{out}"
     );
 }
+
+/// A log begun before entry format 2 (entries that also named the record's id and date) keeps
+/// its format 1 leaves after the upgrade: new leaves are in format 2, and `annals verify`,
+/// `annals reindex`, the published tiles and proof bundles all agree with the checkpoints
+/// signed before and after.
+#[test]
+fn a_log_begun_in_entry_format_1_keeps_verifying_after_the_upgrade() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    ok(annals(&data).arg("init"));
+    let format = data.join("ledger/entry-format");
+    assert_eq!(
+        std::fs::read_to_string(&format).unwrap(),
+        "entry format 2 from leaf 0\n",
+        "a new log is in format 2 from its first leaf"
+    );
+    // The version before format 2, as far as the ledger is concerned: every leaf in format 1.
+    std::fs::write(&format, "entry format 2 from leaf 1000000\n").unwrap();
+    import_items(&data, tmp.path(), 0..300);
+    ok(annals(&data).args(["ledger", "checkpoint"]));
+    std::fs::remove_file(&format).unwrap();
+    // The first open by this version marks where format 2 begins.
+    import_items(&data, tmp.path(), 300..700);
+    let from: u64 = std::fs::read_to_string(&format)
+        .unwrap()
+        .trim()
+        .strip_prefix("entry format 2 from leaf ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(from > 300, "{from}");
+    ok(annals(&data).args(["ledger", "checkpoint"]));
+    ok(annals(&data).args(["verify", "--full"]));
+
+    // The entry bundles hold format 1 below the mark and format 2 from it on.
+    let log = data.join("ledger");
+    let mut versions = Vec::new();
+    for bundle in ["tile/entries/000", "tile/entries/001"] {
+        let bytes = std::fs::read(log.join(bundle)).unwrap();
+        let mut at = 0;
+        while at < bytes.len() {
+            let len = u16::from_be_bytes([bytes[at], bytes[at + 1]]) as usize;
+            versions.push(bytes[at + 2]);
+            at += 2 + len;
+        }
+    }
+    assert_eq!(versions.len(), 512);
+    let first_v2 = versions.iter().position(|&v| v == 2).unwrap();
+    assert_eq!(first_v2 as u64, from);
+    assert!(versions[..first_v2].iter().all(|&v| v == 1));
+    assert!(versions[first_v2..].iter().all(|&v| v == 2));
+    assert!(
+        std::fs::metadata(log.join("tile/entries/001"))
+            .unwrap()
+            .len()
+            < 256 * 120,
+        "format 2 entries are smaller"
+    );
+
+    // Proofs of a format 1 leaf and of a format 2 leaf verify offline.
+    let key = log.join("annals.pub");
+    for (i, url) in [(0, "urn:text:item/5"), (1, "urn:text:item/350")] {
+        let proof = tmp.path().join(format!("proof{i}.json"));
+        ok(annals(&data).args(["prove", url, "-o"]).arg(&proof));
+        let out = ok(annals(&tmp.path().join("nowhere"))
+            .arg("verify-proof")
+            .arg(&proof)
+            .arg("--key")
+            .arg(&key));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with(&format!("valid: {url} captured 20")),
+            "{text}"
+        );
+    }
+
+    // Rebuilt from the WARC files alone, the index holds the same tree as the signed checkpoint.
+    ok(annals(&data).arg("reindex"));
+    ok(annals(&data).args(["verify", "--full"]));
+    let before = std::fs::read_to_string(log.join("checkpoint")).unwrap();
+    let out = ok(annals(&data).args(["ledger", "checkpoint"]));
+    assert_eq!(
+        checkpoint_body(&String::from_utf8_lossy(&out.stdout)),
+        checkpoint_body(&before)
+    );
+}

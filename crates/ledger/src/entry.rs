@@ -2,30 +2,39 @@
 
 use crate::LedgerError;
 
-/// Version byte of the entry format documented on [`Entry`].
-pub const ENTRY_VERSION: u8 = 1;
+/// Version byte of the entry format annals writes now (format 2 on [`Entry`]).
+pub const ENTRY_VERSION: u8 = 2;
+
+/// Version byte of the first entry format, which also named the record's id and date; logs
+/// written before format 2 keep their format 1 entries, and both decode.
+pub const ENTRY_VERSION_1: u8 = 1;
 
 /// Largest encoded entry, fixed by the `uint16` length prefix of entry bundles.
 pub const MAX_ENTRY_LEN: usize = u16::MAX as usize;
 
 const FIXED_LEN: usize = 1 + 32 + 8 + 8;
 
-/// One ledger leaf: binds a WARC record's stored bytes to its file, position, id and date.
+/// One ledger leaf: binds a WARC record's stored bytes to its file and position.
 ///
-/// # Format, version 1
+/// # Format, version 2 (written now)
 ///
 /// A deterministic binary encoding; all integers are big-endian, strings are UTF-8 with a
 /// `u16` byte-length prefix:
 ///
 /// | bytes | field |
 /// |---|---|
-/// | 1 | version, `0x01` |
+/// | 1 | version, `0x02` |
 /// | 32 | `record_sha256`: SHA-256 of the record exactly as stored, i.e. of the `length` bytes at `offset` in the file (the gzip member when the file is compressed) |
 /// | 8 | `offset` of the record in the file (`u64`) |
 /// | 8 | `length` of the stored record in bytes (`u64`) |
 /// | 2 + n | `file`: the WARC file name, no directory (e.g. `annals-20240101120000-00001.warc.gz`) |
-/// | 2 + n | `record_id`: the `WARC-Record-ID` value as written, angle brackets included |
-/// | 2 + n | `date`: the `WARC-Date` value as written |
+///
+/// # Format, version 1 (read; written by logs before version 2)
+///
+/// Version byte `0x01`, the same four fields, then two more strings: `record_id` (the
+/// `WARC-Record-ID` value as written, angle brackets included) and `date` (the `WARC-Date` value
+/// as written). Version 2 leaves them out: both are headers of the record, so the record's
+/// SHA-256 already binds them, and they took 77 of an entry's 165 bytes.
 ///
 /// Nothing follows the last field. The strings must be non-empty and contain no control
 /// characters. The whole entry is at most 65,535 bytes so that it fits a tlog-tiles entry
@@ -44,25 +53,42 @@ pub struct Entry {
     pub offset: u64,
     /// Length of the stored record in bytes.
     pub length: u64,
-    /// `WARC-Record-ID` as written, e.g. `<urn:uuid:…>`.
-    pub record_id: String,
-    /// `WARC-Date` as written, e.g. `2024-01-01T12:00:00Z`.
-    pub date: String,
+    /// Format 1 only: the `WARC-Record-ID` and `WARC-Date` as written, e.g.
+    /// `<urn:uuid:…>` and `2024-01-01T12:00:00Z`. `None` for format 2.
+    pub v1: Option<(String, String)>,
 }
 
 impl Entry {
-    /// Encodes the entry (format version 1).
+    /// The format version this entry encodes to.
+    pub fn version(&self) -> u8 {
+        if self.v1.is_some() {
+            ENTRY_VERSION_1
+        } else {
+            ENTRY_VERSION
+        }
+    }
+
+    /// Encodes the entry (format 2, or format 1 when it carries the record's id and date).
     pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
-        let len = FIXED_LEN + 6 + self.file.len() + self.record_id.len() + self.date.len();
+        let extra = self
+            .v1
+            .as_ref()
+            .map_or(0, |(id, date)| 4 + id.len() + date.len());
+        let len = FIXED_LEN + 2 + self.file.len() + extra;
         if len > MAX_ENTRY_LEN {
             return Err(LedgerError::EntryTooLarge { len });
         }
         let mut out = Vec::with_capacity(len);
-        out.push(ENTRY_VERSION);
+        out.push(self.version());
         out.extend_from_slice(&self.record_sha256);
         out.extend_from_slice(&self.offset.to_be_bytes());
         out.extend_from_slice(&self.length.to_be_bytes());
-        for field in [&self.file, &self.record_id, &self.date] {
+        let mut fields = vec![&self.file];
+        if let Some((id, date)) = &self.v1 {
+            fields.push(id);
+            fields.push(date);
+        }
+        for field in fields {
             check_text(field)?;
             // Fits: the total length was checked above.
             out.extend_from_slice(&(field.len() as u16).to_be_bytes());
@@ -71,8 +97,8 @@ impl Entry {
         Ok(out)
     }
 
-    /// Decodes an entry; rejects unknown versions, truncation, trailing bytes and anything
-    /// [`Entry::encode`] would not produce.
+    /// Decodes an entry of either format; rejects unknown versions, truncation, trailing bytes
+    /// and anything [`Entry::encode`] would not produce.
     pub fn decode(bytes: &[u8]) -> Result<Entry, LedgerError> {
         if bytes.len() > MAX_ENTRY_LEN {
             return Err(LedgerError::EntryTooLarge { len: bytes.len() });
@@ -81,7 +107,7 @@ impl Entry {
             reason: "truncated",
         };
         let (&version, rest) = bytes.split_first().ok_or(truncated.clone())?;
-        if version != ENTRY_VERSION {
+        if version != ENTRY_VERSION && version != ENTRY_VERSION_1 {
             return Err(LedgerError::UnsupportedEntryVersion(version));
         }
         let (digest, rest) = rest.split_first_chunk::<32>().ok_or(truncated.clone())?;
@@ -102,8 +128,13 @@ impl Entry {
             Ok(field.to_owned())
         };
         let file = text()?;
-        let record_id = text()?;
-        let date = text()?;
+        let v1 = if version == ENTRY_VERSION_1 {
+            let record_id = text()?;
+            let date = text()?;
+            Some((record_id, date))
+        } else {
+            None
+        };
         if !rest.is_empty() {
             return Err(LedgerError::MalformedEntry {
                 reason: "trailing bytes",
@@ -114,8 +145,7 @@ impl Entry {
             file,
             offset: u64::from_be_bytes(*offset),
             length: u64::from_be_bytes(*length),
-            record_id,
-            date,
+            v1,
         })
     }
 }
@@ -144,9 +174,38 @@ mod tests {
             file: "annals-20240101120000-00001.warc.gz".into(),
             offset: 1234,
             length: 567,
-            record_id: "<urn:uuid:6f0c1a2e-0000-4000-8000-000000000001>".into(),
-            date: "2024-01-01T12:00:00Z".into(),
+            v1: Some((
+                "<urn:uuid:6f0c1a2e-0000-4000-8000-000000000001>".into(),
+                "2024-01-01T12:00:00Z".into(),
+            )),
         }
+    }
+
+    #[test]
+    fn format_2_round_trip_and_layout() {
+        let entry = Entry {
+            v1: None,
+            ..sample()
+        };
+        let bytes = entry.encode().unwrap();
+        assert_eq!(bytes[0], 2);
+        assert_eq!(&bytes[1..33], &[0xab; 32]);
+        assert_eq!(&bytes[33..41], &1234u64.to_be_bytes());
+        assert_eq!(&bytes[41..49], &567u64.to_be_bytes());
+        assert_eq!(&bytes[49..51], &35u16.to_be_bytes());
+        assert_eq!(&bytes[51..], entry.file.as_bytes());
+        assert_eq!(Entry::decode(&bytes).unwrap(), entry);
+        for cut in 0..bytes.len() {
+            assert!(Entry::decode(&bytes[..cut]).is_err(), "prefix {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(
+            Entry::decode(&long).is_err(),
+            "format 2 has nothing after the file"
+        );
+        // The same fields as format 1 hash differently: a leaf names its format.
+        assert_ne!(sample().encode().unwrap()[..51], bytes[..51]);
     }
 
     #[test]
@@ -174,10 +233,15 @@ mod tests {
         long.push(0);
         assert!(Entry::decode(&long).is_err());
         let mut version = bytes.clone();
-        version[0] = 2;
+        version[0] = 3;
         assert_eq!(
             Entry::decode(&version),
-            Err(LedgerError::UnsupportedEntryVersion(2))
+            Err(LedgerError::UnsupportedEntryVersion(3))
+        );
+        version[0] = 2;
+        assert!(
+            Entry::decode(&version).is_err(),
+            "a format 1 body is not a format 2 entry"
         );
         let mut bad_utf8 = bytes.clone();
         bad_utf8[51] = 0xff;

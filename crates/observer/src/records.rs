@@ -81,7 +81,7 @@ impl WatchRecord {
 
     /// The WARC `resource` record.
     pub fn to_warc(&self) -> Vec<u8> {
-        let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        let id = annals_archive::new_record_id();
         let date = WarcDate::from_unix(self.added_at, 0);
         let body = serde_json::to_vec(self).unwrap_or_default();
         RecordBuilder::new("resource", &id, &date)
@@ -143,7 +143,7 @@ impl WatchControl {
 
     /// The WARC `resource` record.
     pub fn to_warc(&self) -> Vec<u8> {
-        let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        let id = annals_archive::new_record_id();
         let date = WarcDate::from_unix(self.at, 0);
         let body = serde_json::to_vec(self).unwrap_or_default();
         RecordBuilder::new("resource", &id, &date)

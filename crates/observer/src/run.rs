@@ -582,7 +582,7 @@ impl Observer {
                     metadata: false,
                     revisit_request: self.config.observer.revisit_requests,
                 };
-                let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+                let id = annals_archive::new_record_id();
                 records.extend(exchange_records_with_id(
                     ex,
                     payload_digest,
@@ -592,7 +592,7 @@ impl Observer {
                 ));
                 status.requests += 1;
             }
-            let first_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+            let first_id = annals_archive::new_record_id();
             let mut responses = Vec::new();
             let mut n_records = 0usize;
             for (url, result) in &f.requests {
@@ -620,7 +620,7 @@ impl Observer {
                     let id = if n_records == 0 {
                         first_id.clone()
                     } else {
-                        format!("urn:uuid:{}", uuid::Uuid::new_v4())
+                        annals_archive::new_record_id()
                     };
                     let cx = ExchangeContext {
                         hop,

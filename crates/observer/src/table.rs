@@ -454,7 +454,7 @@ impl TableRow {
     /// The WARC `resource` record. Its date is the row's observation time: the record says what
     /// the dataset says was seen then (the import time is in the ledger's checkpoints).
     pub fn to_warc(&self) -> Vec<u8> {
-        let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+        let id = annals_archive::new_record_id();
         let date = WarcDate::from_unix(self.observed_at, 0);
         let body = serde_json::to_vec(self).unwrap_or_default();
         RecordBuilder::new("resource", &id, &date)

@@ -30,7 +30,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
 
+use crate::ids::{id_sql, stored_id, stored_opt};
+
 mod bulk;
+mod ids;
 mod observer;
 mod synthetic;
 
@@ -502,7 +505,7 @@ impl Store for SqliteStore {
                         .get(&(c.url.as_deref(), c.urlkey.as_str()))
                         .copied()
                         .unwrap_or(0);
-                    b.push_bind(c.record_id.as_str())
+                    b.push_bind(stored_id(&c.record_id))
                         .push_bind(c.record_type.as_str())
                         .push_bind(file_id)
                         .push_bind(off)
@@ -515,8 +518,8 @@ impl Store for SqliteStore {
                         .push_bind(c.payload_digest.as_deref())
                         .push_bind(digest_blob(&c.block_digest))
                         .push_bind(digest_blob(&c.record_digest))
-                        .push_bind(c.refers_to.as_deref())
-                        .push_bind(c.concurrent_to.as_deref())
+                        .push_bind(stored_opt(c.refers_to.as_deref()))
+                        .push_bind(stored_opt(c.concurrent_to.as_deref()))
                         .push_bind(stored_cdxj(c));
                 });
                 if let Some(e) = err {
@@ -612,17 +615,20 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT l.leaf_index AS leaf_index, \
                  CASE WHEN typeof(l.leaf_hash) = 'blob' THEN lower(hex(l.leaf_hash)) ELSE l.leaf_hash END AS leaf_hash, \
-                 c.record_id AS record_id, c.record_type AS record_type, f.name AS warc_file, \
+                 {record_id} AS record_id, c.record_type AS record_type, f.name AS warc_file, \
                  c.warc_offset AS warc_offset, c.warc_length AS warc_length, t.url AS url, \
                  t.urlkey AS urlkey, c.date AS date, c.unix_time AS unix_time, c.status AS status, \
                  c.mime AS mime, c.payload_digest AS payload_digest, \
                  c.block_digest AS block_digest, c.record_digest AS record_digest, \
-                 c.refers_to AS refers_to, c.concurrent_to AS concurrent_to, {CDXJ_EXPR} AS cdxj \
+                 {refers_to} AS refers_to, {concurrent_to} AS concurrent_to, {CDXJ_EXPR} AS cdxj \
                  FROM ledger_leaves l \
                  LEFT JOIN capture_rows c ON c.file_id = l.file_id AND c.warc_offset = l.warc_offset \
                  LEFT JOIN warc_files f ON f.id = c.file_id \
                  LEFT JOIN targets t ON t.id = c.target_id \
-                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index"
+                 WHERE l.leaf_index >= ? ORDER BY l.leaf_index",
+                record_id = id_sql("c.record_id"),
+                refers_to = id_sql("c.refers_to"),
+                concurrent_to = id_sql("c.concurrent_to"),
             );
             let query = sqlx::query(AssertSqlSafe(sql)).bind(to_i64(start, "leaf index")?);
             let mut rows = query.fetch(&self.pool);
@@ -647,12 +653,13 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let mut found = Vec::new();
             for chunk in ids.chunks(400) {
-                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "SELECT record_id, block_digest FROM captures WHERE record_id IN (",
-                );
+                let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                    "SELECT {} AS record_id, block_digest FROM capture_rows WHERE record_id IN (",
+                    id_sql("record_id")
+                ));
                 let mut sep = qb.separated(", ");
                 for (id, _) in chunk {
-                    sep.push_bind(id.as_str());
+                    sep.push_bind(stored_id(id));
                 }
                 qb.push(")");
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(q)?;
@@ -796,8 +803,8 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let sql = format!(
                 "SELECT {COLUMNS} FROM captures WHERE (unix_time >= ?1 AND record_type <> 'warcinfo') \
-                 OR id IN (SELECT (SELECT o.id FROM captures o WHERE o.record_id = r.refers_to \
-                 ORDER BY o.warc_file, o.warc_offset LIMIT 1) FROM capture_rows r \
+                 OR id IN (SELECT (SELECT o.id FROM capture_rows o JOIN warc_files of ON of.id = o.file_id \
+                 WHERE o.record_id = r.refers_to ORDER BY of.name, o.warc_offset LIMIT 1) FROM capture_rows r \
                  WHERE r.record_type = 'revisit' AND r.unix_time >= ?1 AND r.refers_to IS NOT NULL) \
                  ORDER BY {}",
                 order_by(order)
@@ -817,11 +824,15 @@ impl Store for SqliteStore {
         record_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Capture>, StoreError>> {
         Box::pin(async move {
-            let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM captures WHERE record_id = ? ORDER BY warc_file, warc_offset LIMIT 1")))
-                .bind(record_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(q)?;
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM captures WHERE id = (SELECT c.id FROM capture_rows c \
+                 JOIN warc_files f ON f.id = c.file_id WHERE c.record_id = ? \
+                 ORDER BY f.name, c.warc_offset LIMIT 1)"
+            )))
+            .bind(stored_id(record_id))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q)?;
             row.as_ref().map(from_row).transpose().map_err(q)
         })
     }

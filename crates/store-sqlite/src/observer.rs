@@ -376,7 +376,7 @@ pub(crate) async fn commit_observed(
                 .push_bind(i64::from(o.http_status))
                 .push_bind(metrics)
                 .push_bind(hash)
-                .push_bind(o.record_id.as_str());
+                .push_bind(crate::ids::stored_id(&o.record_id));
         });
         qb.build().execute(&mut *tx).await.map_err(q)?;
     }
@@ -588,8 +588,8 @@ pub(crate) async fn observations(
     let rows = sqlx::query(
         AssertSqlSafe(format!("SELECT o.item_id AS item_id, o.observed_at AS observed_at, o.state AS state, \
          o.code AS code, o.message AS message, o.http_status AS http_status, {METRICS_EXPR} AS metrics, \
-         {CONTENT_HASH_EXPR} AS content_hash, o.record_id AS record_id FROM observations o \
-         WHERE o.item_id = ? ORDER BY o.observed_at, o.id")),
+         {CONTENT_HASH_EXPR} AS content_hash, {record_id} AS record_id FROM observations o \
+         WHERE o.item_id = ? ORDER BY o.observed_at, o.id", record_id = crate::ids::id_sql("o.record_id"))),
     )
     .bind(item_id)
     .fetch_all(pool)

@@ -387,6 +387,12 @@ async fn rows_written_before_0007_read_the_same_after_migrating() {
     }
 
     store.migrate().await.unwrap();
+    let packed: Vec<String> =
+        sqlx::query_scalar("SELECT typeof(record_id) FROM capture_rows ORDER BY id")
+            .fetch_all(&raw)
+            .await
+            .unwrap();
+    assert_eq!(packed, vec!["blob"; 4], "migration 0010 packs the old ids");
 
     // After it, rows in the compact forms beside them: a response and a revisit whose lines
     // are their columns, a leaf as bytes, and repeated metrics.
@@ -485,4 +491,161 @@ async fn rows_written_before_0007_read_the_same_after_migrating() {
     assert_eq!(hashes, want_hashes, "the ledger's leaves");
     observations.extend(later);
     assert_eq!(store.observations(1).await.unwrap(), observations);
+}
+
+/// Migration 0010: record ids annals writes (`<urn:uuid:…>`, canonical lowercase) are stored as
+/// their 16 bytes, in capture rows (`record_id`, `refers_to`, `concurrent_to`) and observations;
+/// any other spelling stays text. Every reader gets the text back exactly, and every lookup by
+/// id finds the row in either form.
+#[tokio::test]
+async fn record_ids_are_packed_and_read_back() {
+    let (_dir, store, raw) = open().await;
+    let canonical = |i: u64| format!("<urn:uuid:0190a1b2-c3d4-7e5f-8a9b-{i:012x}>");
+    let mut response = capture(1, "response", "http://example.com/a", None);
+    response.record_id = canonical(0xabc);
+    let mut request = capture(2, "request", "http://example.com/a", None);
+    request.record_id = canonical(0xabd);
+    request.concurrent_to = Some(response.record_id.clone());
+    // Not packed: uppercase digits, and an id of another scheme.
+    let mut upper = capture(3, "response", "http://example.com/b", None);
+    upper.record_id = "<urn:uuid:0190A1B2-C3D4-7E5F-8A9B-000000000ABE>".into();
+    let mut revisit = capture(4, "revisit", "http://example.com/a", None);
+    revisit.record_id = canonical(0xabf);
+    revisit.refers_to = Some(response.record_id.clone());
+    revisit.unix_time += 3600;
+    let mut other = capture(5, "revisit", "http://example.com/b", None);
+    other.record_id = "<urn:sha256:0123>".into();
+    other.refers_to = Some(upper.record_id.clone());
+    other.unix_time += 3600;
+    let all = vec![
+        response.clone(),
+        request.clone(),
+        upper.clone(),
+        revisit.clone(),
+        other.clone(),
+    ];
+    let leaves: Vec<(u64, String, u64, String)> = all
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            (
+                k as u64,
+                FILE.to_string(),
+                c.offset,
+                format!("{:064x}", k + 1),
+            )
+        })
+        .collect();
+    store
+        .commit(
+            FILE,
+            9_000,
+            &all,
+            &LedgerBatch {
+                leaves,
+                size: 5,
+                frontier: "00".repeat(32),
+            },
+        )
+        .await
+        .unwrap();
+
+    let kinds: Vec<(String, Option<String>, Option<String>)> = sqlx::query(
+        "SELECT typeof(record_id), typeof(refers_to), typeof(concurrent_to) \
+         FROM capture_rows ORDER BY id",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect();
+    let t = |s: &str| s.to_string();
+    assert_eq!(
+        kinds,
+        vec![
+            (t("blob"), Some(t("null")), Some(t("null"))),
+            (t("blob"), Some(t("null")), Some(t("blob"))),
+            (t("text"), Some(t("null")), Some(t("null"))),
+            (t("blob"), Some(t("blob")), Some(t("null"))),
+            (t("text"), Some(t("text")), Some(t("null"))),
+        ],
+        "canonical ids are packed, others are not"
+    );
+
+    let back = store
+        .captures(&CaptureFilter::default(), CaptureOrder::Archive, None)
+        .await
+        .unwrap();
+    assert_eq!(back, all, "every id reads back as written");
+    for c in &all {
+        let found = store.capture_by_record_id(&c.record_id).await.unwrap();
+        assert_eq!(found.as_ref(), Some(c), "lookup of {}", c.record_id);
+    }
+    assert_eq!(
+        store
+            .capture_by_record_id("<urn:uuid:0190a1b2-c3d4-7e5f-8a9b-000000000fff>")
+            .await
+            .unwrap(),
+        None
+    );
+    let asked: Vec<(String, String)> = all
+        .iter()
+        .map(|c| (c.record_id.clone(), c.block_digest.clone()))
+        .chain([(canonical(0xfff), format!("sha256:{}", "ab".repeat(32)))])
+        .collect();
+    let mut found = store.existing(&asked).await.unwrap();
+    found.sort();
+    let mut want: Vec<(String, String)> = asked[..5].to_vec();
+    want.sort();
+    assert_eq!(found, want, "existing() finds packed and text ids");
+    // Captures since the revisits' hour bring their originals along, through the packed
+    // and the text `refers_to`.
+    let mut since = Vec::new();
+    store
+        .for_each_capture_since(revisit.unix_time, CaptureOrder::Archive, &mut |c| {
+            since.push(c.record_id);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        since,
+        vec![
+            response.record_id.clone(),
+            upper.record_id.clone(),
+            revisit.record_id.clone(),
+            other.record_id.clone()
+        ]
+    );
+    let mut entries = Vec::new();
+    store
+        .for_each_ledger_entry(0, &mut |(_, _, c)| {
+            entries.push(c.expect("every leaf has its capture"));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries, all, "the ledger's view of the captures");
+
+    let mut observed = observation(1, 10, Some(r#"{"view":1}"#), Some("sha256:00"));
+    observed.record_id = response.record_id.clone();
+    let unpacked = observation(1, 20, Some(r#"{"view":2}"#), Some("sha256:01"));
+    store
+        .commit_observed(&ObserverBatch {
+            observations: vec![observed.clone(), unpacked.clone()],
+            ..ObserverBatch::default()
+        })
+        .await
+        .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT typeof(record_id) FROM observations ORDER BY id")
+            .fetch_all(&raw)
+            .await
+            .unwrap();
+    assert_eq!(kinds, vec![t("blob"), t("text")]);
+    assert_eq!(
+        store.observations(1).await.unwrap(),
+        vec![observed, unpacked]
+    );
 }

@@ -100,7 +100,7 @@ async fn append(
         rows.extend((next..end).map(row));
         next = end;
         let t = Instant::now();
-        let (grown, ledger): (Tree, LedgerBatch) = ledger_batch(&tree, &rows)?;
+        let (grown, ledger): (Tree, LedgerBatch) = ledger_batch(&tree, &rows, Some(0))?;
         if let Some(store) = &store {
             let last = &rows[rows.len() - 1];
             let captures: &[Capture] = if commit == Commit::Index { &rows } else { &[] };

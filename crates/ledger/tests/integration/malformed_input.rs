@@ -56,14 +56,14 @@ proptest! {
     }
 
     #[test]
-    fn mutated_entries(at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+    fn mutated_entries(at in any::<prop::sample::Index>(), byte in any::<u8>(), v1 in any::<bool>()) {
+        // Both formats: 2 (written now) and 1 (with the record's id and date).
         let entry = Entry {
             record_sha256: [1; 32],
             file: "a.warc.gz".into(),
             offset: 7,
             length: 9,
-            record_id: "<urn:uuid:x>".into(),
-            date: "2024-01-01T00:00:00Z".into(),
+            v1: v1.then(|| ("<urn:uuid:x>".into(), "2024-01-01T00:00:00Z".into())),
         };
         let mut bytes = entry.encode().unwrap();
         let i = at.index(bytes.len());
