@@ -343,9 +343,22 @@ impl Archive {
         };
         let body = http::payload(&record.block, &head);
         let encoding = head.header("content-encoding").map(|e| e.to_string());
+        let content_type = head.header("content-type").map(|t| t.to_string());
+        if !with_text && let Some((prefix, size)) = gzip_title_prefix(&body, encoding.as_deref()) {
+            // A gzip body: inflated only up to its title; its size is the gzip trailer's.
+            page.size = Some(size);
+            if let Some(end) = title_end(&prefix) {
+                let (html, _) = annals_platforms::web::decode_html(
+                    &prefix[..end],
+                    content_type.as_deref(),
+                    &url,
+                );
+                page.title = html_title(&html);
+            }
+            return page;
+        }
         let body = decode_body(&body, encoding.as_deref());
         page.size = Some(body.len() as u64);
-        let content_type = head.header("content-type").map(|t| t.to_string());
         if with_text {
             let body = &body[..body.len().min(MAX_PAGE_BYTES)];
             let (html, _) = annals_platforms::web::decode_html(body, content_type.as_deref(), &url);
@@ -441,7 +454,8 @@ impl Archive {
     /// and the record reads; `None` sends the caller to the full path.
     fn title_prefix(&self, c: &Capture) -> Option<TitlePrefix> {
         let member = self.read_member(c).ok()?;
-        let mut inflate = flate2::read::GzDecoder::new(&member[..]);
+        // A slice is its own buffer: no copy through a reader's.
+        let mut inflate = flate2::bufread::GzDecoder::new(&member[..]);
         let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
         // Small steps: titles are usually in the first kilobytes.
         let mut chunk = [0u8; 2 * 1024];
@@ -608,6 +622,55 @@ fn html_title(html: &str) -> Option<String> {
     }
     let title = title.trim().to_string();
     (!title.is_empty()).then_some(title)
+}
+
+/// The start of a gzip-encoded body, inflated until its `</title>` ends (or [`TITLE_SCAN_BYTES`]),
+/// and the decoded length its gzip trailer gives (`ISIZE`), for a body that is one whole gzip
+/// member. `None` (the caller then inflates it all) for any other encoding, a body of several
+/// members, or one that does not inflate.
+fn gzip_title_prefix(body: &[u8], encoding: Option<&str>) -> Option<(Vec<u8>, u64)> {
+    if !encoding
+        .is_some_and(|e| matches!(e.trim().to_ascii_lowercase().as_str(), "gzip" | "x-gzip"))
+    {
+        return None;
+    }
+    // A gzip member is at least a 10-byte header and an 8-byte trailer.
+    if body.len() < 18 || body[..2] != [0x1f, 0x8b] {
+        return None;
+    }
+    let trailer = &body[body.len() - 4..];
+    let size = u64::from(u32::from_le_bytes([
+        trailer[0], trailer[1], trailer[2], trailer[3],
+    ]));
+    let mut inflate = flate2::bufread::GzDecoder::new(body);
+    let mut out: Vec<u8> = Vec::with_capacity(8 * 1024);
+    let mut chunk = [0u8; 2 * 1024];
+    let mut scanned = 0usize;
+    loop {
+        let n = match inflate.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        if n == 0 {
+            // Inflated to its end: the member must fill the body and match its trailer, else
+            // the body holds more than one member (whose sizes the last trailer does not give).
+            let rest = inflate.into_inner();
+            return (rest.is_empty() && out.len() as u64 == size).then_some((out, size));
+        }
+        out.extend_from_slice(&chunk[..n]);
+        if title_end(&out[scanned.saturating_sub(16)..]).is_some() {
+            break;
+        }
+        scanned = out.len();
+        if out.len() >= TITLE_SCAN_BYTES {
+            out.truncate(TITLE_SCAN_BYTES);
+            break;
+        }
+    }
+    // Stopped early: the trailer's size stands for the body when it is one member (a body of
+    // several, which servers do not send, would be given its last member's size).
+    (size >= out.len() as u64).then_some((out, size))
 }
 
 /// Undoes gzip/deflate content encoding for text extraction; anything else is returned as is.
@@ -778,6 +841,47 @@ mod tests {
         assert_eq!(title_end(b"<title>x</titl"), None);
         assert_eq!(title_end(b"<title>x</title"), None, "no closing >");
         assert_eq!(title_end(b"no title"), None);
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_bodies_are_inflated_up_to_their_title() {
+        let mut html = b"<html><head><title>Gzipped &amp; titled</title></head><body>".to_vec();
+        for i in 0..20_000 {
+            html.extend_from_slice(format!("<p>paragraph {i}</p>").as_bytes());
+        }
+        let body = gzip(&html);
+        let (prefix, size) = gzip_title_prefix(&body, Some("gzip")).unwrap();
+        assert_eq!(size, html.len() as u64, "the trailer's size");
+        assert!(prefix.len() < html.len(), "stopped after the title");
+        assert_eq!(
+            title_end(&prefix).map(|e| &prefix[..e]),
+            Some(&b"<html><head><title>Gzipped &amp; titled</title>"[..])
+        );
+        // A short body inflated to its end: the same answer.
+        let small = b"<title>x</title>".to_vec();
+        let (prefix, size) = gzip_title_prefix(&gzip(&small), Some(" X-GZIP ")).unwrap();
+        assert_eq!((prefix, size), (small.clone(), small.len() as u64));
+        // Two members, both read: the last trailer does not give the size, so no answer.
+        let mut two = gzip(b"<p>no title here</p>");
+        two.extend_from_slice(&gzip(b"<p>nor here</p>"));
+        assert_eq!(gzip_title_prefix(&two, Some("gzip")), None);
+        // Other encodings, and bodies that are not gzip, go the full way.
+        assert_eq!(gzip_title_prefix(&body, Some("deflate")), None);
+        assert_eq!(gzip_title_prefix(&body, None), None);
+        assert_eq!(
+            gzip_title_prefix(b"<title>plain</title> ........", Some("gzip")),
+            None
+        );
+        let mut broken = body.clone();
+        broken[20] ^= 0xff;
+        broken.truncate(40);
+        assert_eq!(gzip_title_prefix(&broken, Some("gzip")), None);
     }
 
     #[test]

@@ -472,41 +472,101 @@ impl Archive {
             return Ok((end_part(part, path)?, found));
         }
 
-        // Pass 2: each chunk rebuilt from its records' ledger entries, then proved.
+        // Pass 2: each chunk rebuilt from its records' ledger entries, then proved. The proofs'
+        // text is deflated and hashed on a thread of its own, a block of 1 MiB at a time
+        // (two blocks in flight; their buffers come back to be reused).
         part.start_entry("annals/proofs.jsonl", EntryCompression::Deflated, false)
             .map_err(wacz_err)?;
-        let mut text: Vec<u8> = Vec::with_capacity(1 << 20);
+        const BLOCK: usize = 1 << 20;
+        let (blocks, to_write) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (streamed, written) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> Result<Part, ArchiveError> {
+                for mut block in to_write {
+                    part.write_all(&block).map_err(io_err)?;
+                    block.clear();
+                    let _ = recycle.send(block);
+                }
+                Ok(part)
+            });
+            let sender = &blocks;
+            let streamed = self.prove_records(
+                handle,
+                size,
+                &mut tree,
+                &mut found,
+                &mut move |text: &mut Vec<u8>| {
+                    let next = recycled
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BLOCK + BLOCK / 4));
+                    let full = std::mem::replace(text, next);
+                    sender.send(full).map_err(|_| {
+                        ArchiveError::Invalid("writing annals/proofs.jsonl stopped".into())
+                    })
+                },
+                BLOCK,
+            );
+            drop(blocks);
+            let written = writer
+                .join()
+                .map_err(|_| ArchiveError::Invalid("writing annals/proofs.jsonl panicked".into()));
+            (streamed, written)
+        });
+        // The writer's own failure explains a stopped stream best.
+        let part = written??;
+        streamed?;
+        Ok((end_part(part, path)?, found))
+    }
+
+    /// Proves every record of the checkpoint's tree (pass 2 of the evidence part), in leaf
+    /// order: each 256-leaf chunk rebuilt from its records' ledger entries, checked against
+    /// `tree`'s first pass, and each of its records proved. The proofs' JSON lines go to
+    /// `flush` a block of at least `block` bytes at a time (it swaps in an empty buffer).
+    fn prove_records(
+        &self,
+        handle: &tokio::runtime::Handle,
+        size: u64,
+        tree: &mut ChunkedTree,
+        found: &mut Evidence,
+        flush: &mut (dyn FnMut(&mut Vec<u8>) -> Result<(), ArchiveError> + Send),
+        block: usize,
+    ) -> Result<(), ArchiveError> {
+        let mut text: Vec<u8> = Vec::with_capacity(block + block / 4);
         let mut batch: Vec<(Capture, Vec<u8>)> = Vec::with_capacity(CHUNK);
+        let mut leaves: Vec<Hash> = Vec::with_capacity(CHUNK);
         let mut position = 0u64;
         let mut mismatched = 0u64;
-        let prove = |batch: &mut Vec<(Capture, Vec<u8>)>,
-                     tree: &mut ChunkedTree,
-                     part: &mut Part,
-                     text: &mut Vec<u8>,
-                     found: &mut Evidence,
-                     mismatched: &mut u64,
-                     first: u64|
+        let mut prove = |batch: &mut Vec<(Capture, Vec<u8>)>,
+                         tree: &mut ChunkedTree,
+                         text: &mut Vec<u8>,
+                         found: &mut Evidence,
+                         mismatched: &mut u64,
+                         first: u64|
          -> Result<(), ArchiveError> {
             if batch.is_empty() {
                 return Ok(());
             }
             let chunk_index = first / CHUNK as u64;
-            let leaves: Vec<Hash> = batch
-                .iter()
-                .map(|(_, e)| annals_ledger::leaf_hash(e))
-                .collect();
-            let matches = if leaves.len() == CHUNK {
-                tree.upper.subtree_hash(0, chunk_index).ok() == chunk_root(leaves.clone())
+            leaves.clear();
+            leaves.extend(batch.iter().map(|(_, e)| annals_ledger::leaf_hash(e)));
+            let levels = Levels::new(std::mem::take(&mut leaves));
+            let matches = if levels.0[0].len() == CHUNK {
+                tree.upper.subtree_hash(0, chunk_index).ok()
+                    == levels
+                        .0
+                        .get(usize::from(CHUNK_LEVEL))
+                        .and_then(|l| l.first().copied())
             } else {
-                chunk_index == tree.tail_chunk && tree.tail.0.first() == Some(&leaves)
+                chunk_index == tree.tail_chunk && tree.tail.0.first() == levels.0.first()
             };
             if !matches {
                 found.unproven += batch.len() as u64;
                 *mismatched += batch.len() as u64;
                 batch.clear();
+                leaves = levels.0.into_iter().next().unwrap_or_default();
                 return Ok(());
             }
-            tree.current = Some((chunk_index, Levels::new(leaves)));
+            tree.current = Some((chunk_index, levels));
             let mut path_of: (String, String) = Default::default();
             for (i, (c, entry)) in batch.iter().enumerate() {
                 let index = first + i as u64;
@@ -529,10 +589,8 @@ impl Archive {
                 );
                 found.proofs += 1;
             }
-            if text.len() >= 1 << 20 {
-                part.write_all(text)
-                    .map_err(|e| ArchiveError::io(path, e))?;
-                text.clear();
+            if text.len() >= block {
+                flush(text)?;
             }
             batch.clear();
             Ok(())
@@ -552,15 +610,7 @@ impl Archive {
                 batch.push((c, entry));
                 if batch.len() == CHUNK || at + 1 == size {
                     let first = at + 1 - batch.len() as u64;
-                    prove(
-                        &mut batch,
-                        &mut tree,
-                        &mut part,
-                        &mut text,
-                        &mut found,
-                        &mut mismatched,
-                        first,
-                    )?;
+                    prove(&mut batch, tree, &mut text, found, &mut mismatched, first)?;
                 }
                 Ok(())
             };
@@ -578,13 +628,15 @@ impl Archive {
             found.unproven += batch.len() as u64;
             mismatched += batch.len() as u64;
         }
-        part.write_all(&text).map_err(io_err)?;
+        if !text.is_empty() {
+            flush(&mut text)?;
+        }
         if mismatched > 0 {
             found.warnings.push(format!(
                 "{mismatched} records do not match their ledger leaves: run `annals verify`; they have no proof"
             ));
         }
-        Ok((end_part(part, path)?, found))
+        Ok(())
     }
 
     /// Records in the archive (all of them unproven when there is no usable checkpoint).
@@ -608,10 +660,6 @@ impl Archive {
         // With --text the header announces text (pages whose text could not be read have none).
         part.write_all(pages_header(opts.text).as_bytes())
             .map_err(|e| ArchiveError::io(path, e))?;
-        let filter = CaptureFilter {
-            record_types: vec!["response".into()],
-            ..CaptureFilter::default()
-        };
         // 128 bits of the URL: collisions are out of reach, and no URL is held.
         let keys = (
             std::collections::hash_map::RandomState::new(),
@@ -651,11 +699,7 @@ impl Archive {
                 CaptureOrder::Time,
                 &mut each,
             )),
-            None => handle.block_on(self.store.for_each_capture_slim(
-                &filter,
-                CaptureOrder::Time,
-                &mut each,
-            )),
+            None => handle.block_on(self.store.for_each_page_candidate(&mut each)),
         };
         listed.map_err(|e| std::mem::replace(&mut failure, Failure(None)).or(e))?;
         Ok((end_part(part, path)?, n_pages))

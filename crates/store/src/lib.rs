@@ -169,6 +169,24 @@ pub trait Store: Send + Sync {
         self.for_each_capture(filter, order, each)
     }
 
+    /// The captures that may be a package's pages, for [`Store::for_each_capture_slim`]'s
+    /// fields in [`CaptureOrder::Time`]: at least every `response` with a 2xx status whose
+    /// `mime` contains `text/html` or `application/xhtml+xml` (a backend may pass more; the
+    /// caller applies its own test).
+    fn for_each_page_candidate<'a>(
+        &'a self,
+        each: &'a mut (dyn FnMut(Capture) -> Result<(), StoreError> + Send),
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let filter = CaptureFilter {
+                record_types: vec!["response".into()],
+                ..CaptureFilter::default()
+            };
+            self.for_each_capture_slim(&filter, CaptureOrder::Time, each)
+                .await
+        })
+    }
+
     /// Calls `each` on every stored CDXJ line in byte order (what `sort` gives), streaming: a
     /// package's index written without holding it.
     fn for_each_cdxj_line<'a>(
