@@ -491,7 +491,7 @@ impl SearchWriter {
 /// buffers (up to `writer_memory_bytes`, allocated by tantivy's indexing threads) were just
 /// freed, and glibc keeps freed memory in each thread's arena, below the arena's top, resident
 /// until asked. Without it the heap while indexing 1,000,000 posts ended anywhere between 386
-/// and 466 MB from run to run; with it, 217–248 MB at 250,000 to 1,000,000 posts (`annals bench
+/// and 466 MB from run to run; with it, 217–258 MB at 250,000 to 1,000,000 posts (`annals bench
 /// search`). Other C libraries are not asked.
 fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
