@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use annals_observer::{Mapping, Observer, RowContext, SystemClock, TableRow, row_urn};
+use annals_observer::{Mapping, Observer, RowContext, RowImport, SystemClock, TableRow, row_urn};
 use annals_store::CaptureFilter;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -270,6 +270,8 @@ pub async fn import_table(cli: &Cli, args: &ImportTableArgs) -> Result<()> {
         read_text: Some(&read_text),
     };
     let mut chunk: Vec<TableRow> = Vec::with_capacity(CHUNK);
+    // The items met so far: a later chunk looks up only the items new to it.
+    let mut session = RowImport::default();
     let bad = |report: &mut Report, line: u64, reason: String| {
         report.skipped += 1;
         if report.bad_rows.len() < 1000 {
@@ -280,7 +282,7 @@ pub async fn import_table(cli: &Cli, args: &ImportTableArgs) -> Result<()> {
         () => {
             if let Some(obs) = observer.as_mut() {
                 if !chunk.is_empty() {
-                    let r = obs.import_rows(&chunk).await?;
+                    let r = obs.import_rows_in(&chunk, &mut session).await?;
                     report.items_added += r.watches;
                     report.observations += r.observations;
                     report.events += r.events;

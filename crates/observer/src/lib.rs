@@ -26,7 +26,7 @@
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use config::{FileConfig, ListConfig, ObserverConfig, PlatformConfig, parse_rate};
 pub use desk::{WatchCommand, WatchDesk, WatchQueue};
-pub use observer::{CatchUpReport, Observer, WatchOutcome, seed_input};
+pub use observer::{CatchUpReport, Observer, RowImport, WatchOutcome, seed_input};
 pub use records::{ITEM_FIELD, OwnedResponse, WATCH_URN, WatchControl, WatchRecord};
 pub use run::{RunOptions, RunReport, RunStatus, peak_rss_mb};
 pub use table::{Mapping, ROW_URN, RowContext, TableRow, row_urn};

@@ -112,8 +112,36 @@ struct ItemKey {
     item_id: i64,
 }
 
-/// A chunk's items: row id by URL, and queue state with timeline by row id.
-type RowItems = (HashMap<String, i64>, HashMap<i64, (Due, Timeline)>);
+/// The items of one table import, kept from chunk to chunk ([`Observer::import_rows_in`]): an
+/// item met in an earlier chunk is neither looked up nor read back from the store again, as
+/// `catch_up` keeps its items for a whole `annals reindex` (the same rows result). Nothing else
+/// writes the queue rows during an import, which holds the data directory's lock; should a
+/// catch-up derive new records first, the session starts over. Bounded: past
+/// [`RowImport::MAX_ITEMS`] items it is emptied and refilled from the store.
+#[derive(Default)]
+pub struct RowImport {
+    ids: HashMap<String, i64>,
+    items: HashMap<i64, (Due, Timeline)>,
+}
+
+impl RowImport {
+    /// Items kept at most (each with its parsed timeline: 25,000 items of the bench's table
+    /// with their timelines' text too raised the import's peak RSS by about 55 MB).
+    pub const MAX_ITEMS: usize = 50_000;
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.items.clear();
+    }
+}
+
+impl std::fmt::Debug for RowImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowImport")
+            .field("items", &self.items.len())
+            .finish()
+    }
+}
 
 /// A group of response records forming one observation, while catching up.
 struct Group {
@@ -367,13 +395,28 @@ impl Observer {
     /// Call it with chunks of a few thousand rows: each chunk is archived and derived before
     /// the call returns.
     pub async fn import_rows(&mut self, rows: &[TableRow]) -> Result<CatchUpReport, ObserverError> {
+        self.import_rows_in(rows, &mut RowImport::default()).await
+    }
+
+    /// [`Observer::import_rows`] for one chunk of a longer import: `session` keeps the items
+    /// met so far, so later chunks only look up and read back the items new to them.
+    pub async fn import_rows_in(
+        &mut self,
+        rows: &[TableRow],
+        session: &mut RowImport,
+    ) -> Result<CatchUpReport, ObserverError> {
         if rows.is_empty() {
             return Ok(CatchUpReport::default());
         }
         // Derive everything archived before, so that the watermark can then jump over the rows
         // archived here, which are derived from memory (as `catch_up` would derive them from
         // their records). A crash in between only leaves them to the next catch-up.
-        self.catch_up(None).await?;
+        if self.catch_up(None).await?.records > 0 {
+            session.clear();
+        }
+        if session.items.len() > RowImport::MAX_ITEMS {
+            session.clear();
+        }
         let records = crate::table::row_records(rows);
         let captures = self
             .archive
@@ -384,10 +427,11 @@ impl Observer {
             ..CatchUpReport::default()
         };
         let mut batch = ObserverBatch::default();
-        let (mut ids, mut cache) = self.row_items(rows, &mut report).await?;
+        self.row_items(rows, session, &mut report).await?;
+        let RowImport { ids, items } = session;
         for (row, c) in rows.iter().zip(&captures) {
             let rid = c.record_id.trim_matches(['<', '>']).to_string();
-            self.apply_row(row, &rid, &mut cache, &mut ids, &mut batch, &mut report)
+            self.apply_row(row, &rid, items, ids, &mut batch, &mut report)
                 .await?;
         }
         batch.derived_to = Some(self.store().max_capture_id().await?);
@@ -400,11 +444,19 @@ impl Observer {
     async fn row_items(
         &mut self,
         rows: &[TableRow],
+        session: &mut RowImport,
         report: &mut CatchUpReport,
-    ) -> Result<RowItems, ObserverError> {
+    ) -> Result<(), ObserverError> {
         let mut urls: Vec<String> = Vec::new();
         let mut first: HashMap<&str, usize> = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
+            if session
+                .ids
+                .get(row.url.as_str())
+                .is_some_and(|id| session.items.contains_key(id))
+            {
+                continue;
+            }
             if !first.contains_key(row.url.as_str()) {
                 first.insert(row.url.as_str(), i);
                 urls.push(row.url.clone());
@@ -430,7 +482,11 @@ impl Observer {
             }
         }
         let item_ids: Vec<i64> = {
-            let mut v: Vec<i64> = by_url.values().copied().collect();
+            let mut v: Vec<i64> = by_url
+                .values()
+                .copied()
+                .filter(|id| !session.items.contains_key(id))
+                .collect();
             v.sort_unstable();
             v.dedup();
             v
@@ -439,12 +495,15 @@ impl Observer {
             confirmations: 1,
             min_span_secs: 0,
         };
-        let mut cache = HashMap::with_capacity(item_ids.len());
-        for due in self.store().due_items(&item_ids).await? {
-            let t = load_timeline(due.timeline.as_deref(), once);
-            cache.insert(due.item_id, (due, t));
+        if !item_ids.is_empty() {
+            for mut due in self.store().due_items(&item_ids).await? {
+                // Kept parsed only: the text would double what each cached item holds.
+                let t = load_timeline(due.timeline.take().as_deref(), once);
+                session.items.insert(due.item_id, (due, t));
+            }
         }
-        Ok((by_url, cache))
+        session.ids.extend(by_url);
+        Ok(())
     }
 
     /// Derives watch rows, observations and events from every record archived since the last
@@ -703,7 +762,13 @@ impl Observer {
             // Imported items are never fetched.
             applied.update.next_due = i64::MAX;
             applied.update.failures = 0;
-            due.timeline = Some(applied.update.timeline.clone());
+            // The cached queue row as the store now holds it (a later row of the item, in this
+            // chunk or the next, sees what a fresh read would), its timeline kept parsed only
+            // (`timeline` beside it; nothing reads the cached text).
+            due.timeline = None;
+            due.next_due = applied.update.next_due;
+            due.failures = applied.update.failures;
+            due.priority = applied.update.priority;
             report.observations += 1;
             report.events += applied.events.len() as u64;
             batch.observations.push(applied.observation);
