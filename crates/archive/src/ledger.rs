@@ -53,7 +53,10 @@ pub(crate) fn read_v2_from(root: &Path) -> Result<Option<u64>, ArchiveError> {
         .map(Some)
         .ok_or_else(|| {
             ArchiveError::Invalid(format!(
-                "{}: expected \"entry format 2 from leaf N\", found {:?}",
+                "{}: expected \"entry format 2 from leaf N\", found {:?}; nothing was changed. \
+                 Restore the file from a backup, or write it again with N the index of the first \
+                 entry whose first byte is 2 in ledger/tile/entries (entries are a 2-byte length \
+                 and the entry, 256 to a bundle)",
                 path.display(),
                 text.trim()
             ))

@@ -21,6 +21,18 @@ fn verify_fails(data: &Path, full: bool) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// `annals prove URL -o PROOF`, then `annals verify-proof PROOF --key` the data directory's
+/// public key, run from `elsewhere` (no data directory); returns what verify-proof printed.
+fn prove_offline(data: &Path, url: &str, proof: &Path, elsewhere: &Path) -> String {
+    ok(annals(data).args(["prove", url, "-o"]).arg(proof));
+    let out = ok(annals(elsewhere)
+        .arg("verify-proof")
+        .arg(proof)
+        .arg("--key")
+        .arg(data.join("ledger/annals.pub")));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// An archive with two checkpoints, made from generated records (no shared data needed).
 fn setup(dir: &Path) -> (PathBuf, PathBuf) {
     let data = dir.join("data");
@@ -210,18 +222,9 @@ fn proof_bundles_verify_offline_and_catch_tampering() {
     let tmp = tempfile::tempdir().unwrap();
     let (data, _) = setup(tmp.path());
     let proof = tmp.path().join("proof.json");
-    ok(annals(&data)
-        .args(["prove", "urn:text:item/12", "-o"])
-        .arg(&proof));
-    // Offline: another directory, no data directory at all.
-    let key = data.join("ledger/annals.pub");
     let nowhere = tmp.path().join("nowhere");
-    let out = ok(annals(&nowhere)
-        .arg("verify-proof")
-        .arg(&proof)
-        .arg("--key")
-        .arg(&key));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = prove_offline(&data, "urn:text:item/12", &proof, &nowhere);
+    let key = data.join("ledger/annals.pub");
     assert!(
         text.starts_with("valid: urn:text:item/12 captured 2023-11-14T22:13:32.000000Z")
             && text.contains("signed by the given key"),
@@ -867,16 +870,9 @@ fn a_log_begun_in_entry_format_1_keeps_verifying_after_the_upgrade() {
     );
 
     // Proofs of a format 1 leaf and of a format 2 leaf verify offline.
-    let key = log.join("annals.pub");
     for (i, url) in [(0, "urn:text:item/5"), (1, "urn:text:item/350")] {
         let proof = tmp.path().join(format!("proof{i}.json"));
-        ok(annals(&data).args(["prove", url, "-o"]).arg(&proof));
-        let out = ok(annals(&tmp.path().join("nowhere"))
-            .arg("verify-proof")
-            .arg(&proof)
-            .arg("--key")
-            .arg(&key));
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = prove_offline(&data, url, &proof, &tmp.path().join("nowhere"));
         assert!(
             text.starts_with(&format!("valid: {url} captured 20")),
             "{text}"

@@ -181,6 +181,16 @@ mod tests {
         }
     }
 
+    /// The fields both formats begin with, as [`sample`] holds them.
+    fn assert_common_fields(bytes: &[u8], version: u8, file: &str) {
+        assert_eq!(bytes[0], version);
+        assert_eq!(&bytes[1..33], &[0xab; 32]);
+        assert_eq!(&bytes[33..41], &1234u64.to_be_bytes());
+        assert_eq!(&bytes[41..49], &567u64.to_be_bytes());
+        assert_eq!(&bytes[49..51], &35u16.to_be_bytes());
+        assert_eq!(&bytes[51..86], file.as_bytes());
+    }
+
     #[test]
     fn format_2_round_trip_and_layout() {
         let entry = Entry {
@@ -188,12 +198,8 @@ mod tests {
             ..sample()
         };
         let bytes = entry.encode().unwrap();
-        assert_eq!(bytes[0], 2);
-        assert_eq!(&bytes[1..33], &[0xab; 32]);
-        assert_eq!(&bytes[33..41], &1234u64.to_be_bytes());
-        assert_eq!(&bytes[41..49], &567u64.to_be_bytes());
-        assert_eq!(&bytes[49..51], &35u16.to_be_bytes());
-        assert_eq!(&bytes[51..], entry.file.as_bytes());
+        assert_common_fields(&bytes, 2, &entry.file);
+        assert_eq!(bytes.len(), 86, "nothing after the file");
         assert_eq!(Entry::decode(&bytes).unwrap(), entry);
         for cut in 0..bytes.len() {
             assert!(Entry::decode(&bytes[..cut]).is_err(), "prefix {cut}");
@@ -212,12 +218,7 @@ mod tests {
     fn round_trip_and_layout() {
         let entry = sample();
         let bytes = entry.encode().unwrap();
-        assert_eq!(bytes[0], 1);
-        assert_eq!(&bytes[1..33], &[0xab; 32]);
-        assert_eq!(&bytes[33..41], &1234u64.to_be_bytes());
-        assert_eq!(&bytes[41..49], &567u64.to_be_bytes());
-        assert_eq!(&bytes[49..51], &35u16.to_be_bytes());
-        assert_eq!(&bytes[51..86], entry.file.as_bytes());
+        assert_common_fields(&bytes, 1, &entry.file);
         assert_eq!(bytes.len(), 49 + 2 + 35 + 2 + 47 + 2 + 20);
         assert_eq!(Entry::decode(&bytes).unwrap(), entry);
         assert_eq!(entry.encode().unwrap(), bytes, "deterministic");

@@ -344,8 +344,12 @@ fn from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
     })
 }
 
-/// A row of [`Store::for_each_capture_slim`]'s query as a capture (the columns it leaves out
-/// empty).
+/// The columns of `captures` the exports read ([`Store::for_each_capture_slim`],
+/// [`Store::for_each_page_candidate`]), in the order [`slim_from_row`] decodes them.
+const SLIM_COLUMNS: &str = "record_id, record_type, warc_file, warc_offset, warc_length, url, date, \
+     unix_time, status, mime, record_digest";
+
+/// A row of [`SLIM_COLUMNS`] as a capture (the columns it leaves out empty).
 fn slim_from_row(row: &SqliteRow) -> Result<Capture, sqlx::Error> {
     let offset: i64 = row.try_get(3)?;
     let length: i64 = row.try_get(4)?;
@@ -462,7 +466,8 @@ impl Store for SqliteStore {
                     .await
                     .map_err(q)?;
             }
-            // Anything the loop did not apply (none): the whole set, as sqlx checks it.
+            // The whole set once more: applies nothing, but checks every applied migration
+            // against its file (sqlx refuses one that was changed), on every open as before.
             all.run(&self.pool)
                 .await
                 .map_err(|e| StoreError::Migrate(e.to_string()))?;
@@ -737,10 +742,8 @@ impl Store for SqliteStore {
             // the record's is copied. (Batching the rows as JSON arrays, one message per 512
             // rows, took as much CPU and more time and memory: the window that numbers the
             // rows sorts them all before the first batch.)
-            let mut qb = QueryBuilder::new(
-                "SELECT record_id, record_type, warc_file, warc_offset, warc_length, url, date, \
-                 unix_time, status, mime, record_digest FROM captures WHERE 1=1",
-            );
+            let mut qb =
+                QueryBuilder::new(format!("SELECT {SLIM_COLUMNS} FROM captures WHERE 1=1"));
             push_filter(&mut qb, filter);
             qb.push(" ORDER BY ").push(order_by(order));
             stream_captures(&self.pool, qb, slim_from_row, each).await
@@ -754,13 +757,12 @@ impl Store for SqliteStore {
         Box::pin(async move {
             // Only HTML 2xx responses leave SQLite: a third of the responses of a web crawl,
             // and fewer rows to sort. LIKE ignores ASCII case; neither pattern holds `_`.
-            let qb = QueryBuilder::new(
-                "SELECT record_id, record_type, warc_file, warc_offset, warc_length, url, date, \
-                 unix_time, status, mime, record_digest FROM captures \
+            let qb = QueryBuilder::new(format!(
+                "SELECT {SLIM_COLUMNS} FROM captures \
                  WHERE record_type = 'response' AND status BETWEEN 200 AND 299 \
                  AND (mime LIKE '%text/html%' OR mime LIKE '%application/xhtml+xml%') \
-                 ORDER BY unix_time, url, warc_file, warc_offset",
-            );
+                 ORDER BY unix_time, url, warc_file, warc_offset"
+            ));
             stream_captures(&self.pool, qb, slim_from_row, each).await
         })
     }
